@@ -1,0 +1,78 @@
+"""Physical constants and conversion factors, in one place.
+
+Units inside muonbsm: energies, momenta and masses in GeV; lengths in mm; times in ns;
+cross sections in pb; decay rates as branching ratios or widths in GeV.
+
+Masses, widths and lifetimes come from the PDG tables shipped with :mod:`particle`;
+the coupling constants from CODATA (through :mod:`scipy.constants`) and the PDG.
+
+>>> round(M_MU, 6)
+0.105658
+>>> round(1 / ALPHA, 3)
+137.036
+"""
+
+from __future__ import annotations
+
+import math
+
+import scipy.constants as _codata
+from particle import Particle
+
+__all__ = [
+    "ALPHA",
+    "E_CHARGE",
+    "G_F",
+    "M_E",
+    "M_MU",
+    "M_TAU",
+    "M_PROTON",
+    "M_NEUTRON",
+    "M_PI",
+    "M_PI0",
+    "M_K",
+    "CTAU_TAU_MM",
+    "GAMMA_MU",
+    "HBARC_GEV_MM",
+    "HBARC_GEV_FM",
+    "GEV2_TO_PB",
+    "C_MM_PER_NS",
+    "pdg_mass",
+]
+
+_MEV = 1e-3
+
+
+def pdg_mass(pdgid: int) -> float:
+    """Mass of the particle with PDG id ``pdgid`` in GeV, from the :mod:`particle` tables."""
+    return Particle.from_pdgid(pdgid).mass * _MEV
+
+
+#: Fine-structure constant at q^2 = 0 (Thomson limit), CODATA.
+ALPHA: float = _codata.physical_constants["fine-structure constant"][0]
+#: Positron charge in natural Heaviside-Lorentz units, e = sqrt(4 pi alpha).
+E_CHARGE: float = math.sqrt(4.0 * math.pi * ALPHA)
+#: Fermi constant G_F in GeV^-2 (from muon lifetime, CODATA/PDG).
+G_F: float = _codata.physical_constants["Fermi coupling constant"][0]
+
+M_E: float = pdg_mass(11)
+M_MU: float = pdg_mass(13)
+M_TAU: float = pdg_mass(15)
+M_PROTON: float = pdg_mass(2212)
+M_NEUTRON: float = pdg_mass(2112)
+M_PI: float = pdg_mass(211)
+M_PI0: float = pdg_mass(111)
+M_K: float = pdg_mass(321)
+
+#: hbar * c in GeV mm and GeV fm.
+HBARC_GEV_MM: float = _codata.hbar * _codata.c / _codata.e * 1e-9 * 1e3
+HBARC_GEV_FM: float = HBARC_GEV_MM * 1e12
+#: 1 GeV^-2 expressed in pb: (hbar c)^2 = 0.3893794 mb GeV^2.
+GEV2_TO_PB: float = (HBARC_GEV_MM * 1e-1) ** 2 * 1e36
+#: Speed of light in mm/ns.
+C_MM_PER_NS: float = _codata.c * 1e-6
+
+#: Proper decay length c*tau of the tau lepton in mm (PDG).
+CTAU_TAU_MM: float = Particle.from_pdgid(15).ctau
+#: Total width of the muon in GeV (PDG), Gamma = hbar / tau.
+GAMMA_MU: float = Particle.from_pdgid(13).width * _MEV

@@ -1,0 +1,53 @@
+"""Parquet output through ``awkward``/``pyarrow``: one row group per chunk.
+
+The event records are stored as they are in memory (``particles`` a list of structs); the
+metadata JSON is stored in the file's key-value metadata under the key ``muonbsm``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import awkward as ak
+import pyarrow.parquet as pq
+
+from muonbsm.io import metadata as _meta
+
+__all__ = ["ParquetWriter", "read_parquet"]
+
+_KEY = "muonbsm"
+
+
+class ParquetWriter:
+    """Append event chunks as row groups; the metadata is added on :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = path
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, events: ak.Array) -> None:
+        """Append one chunk of events (the event schema of :mod:`muonbsm.events`)."""
+        table = ak.to_arrow_table(events, extensionarray=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._path, table.schema)
+        self._writer.write_table(table)
+
+    def close(self, meta: dict[str, Any]) -> None:
+        """Store ``meta`` in the key-value metadata and close the file."""
+        if self._writer is None:
+            raise ValueError("a Parquet file needs at least one chunk of events (the sample is empty)")
+        self._writer.add_key_value_metadata({_KEY: _meta.encode(meta)})
+        self._writer.close()
+
+
+def read_parquet(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
+    """Read a muonbsm Parquet file into the event schema and its metadata dict."""
+    from muonbsm.events import PARTICLE_FIELDS, from_jagged
+
+    kv = pq.read_metadata(path).metadata or {}
+    meta = _meta.decode(kv[_KEY.encode()])
+    arrays = ak.from_parquet(path)
+    particles = {k: arrays.particles[k] for k in PARTICLE_FIELDS}
+    scalars = {k: ak.to_numpy(arrays[k]) for k in arrays.fields if k not in ("particles", "weight")}
+    return from_jagged(particles, ak.to_numpy(arrays.weight), **scalars), meta
