@@ -1,0 +1,200 @@
+r"""The Mu3e processes: internal conversion :math:`\mu^+\to e^+e^+e^-\nu\bar\nu` and the signals
+:math:`\mu^+\to e^+\nu\bar\nu X,\ X\to e^+e^-`, as :class:`~muonbsm.generator.sampling.Process` objects.
+
+Rates are branching ratios, :math:`\mathrm{BR} = \Gamma/\Gamma_\mu` with the PDG total width
+:math:`\Gamma_\mu = \hbar/\tau_\mu` (so they compare with measured BRs; the tree-level
+Michel width is 0.44% larger).
+
+Internal conversion. With the two pairings' channel densities :math:`g_1, g_2`
+(:class:`~muonbsm.generator.processes.muon_decay_kinematics.MuonDecayChannel`, the pair
+:math:`(e^+_1 e^-)` sampled) and the partition of unity :math:`h_i = g_i/(g_1+g_2)`,
+symmetry under the exchange of the identical positrons gives
+
+.. math:: \Gamma = \frac{1}{2!}\frac{1}{2m_\mu}\int |M|^2 d\Phi_5
+          = \frac{1}{2m_\mu}\int_{[0,1]^{11}} \frac{|M|^2}{g_1 + g_2}\, du .
+
+With an m_ee window W on either pairing, channel 1 samples :math:`m_1\in W` and
+:math:`g_2 \to g_2\,\mathbb 1[m_2\in W]`: the window is sampled, never reached by rejection.
+
+Signals, narrow width: :math:`|M|^2 = |N|^2/((q^2-M^2)^2+M^2\Gamma^2)` and
+:math:`\int dq^2/(2\pi)\,|\cdot|^2 = 1/(2M\Gamma)`, so
+
+.. math:: \mathrm{BR}(\mu\to e\nu\bar\nu X)\,\mathrm{BR}(X\to ee)
+          = \frac{1}{\Gamma_\mu}\frac{1}{2m_\mu}\int d\Phi_4\, d\Phi_2\, \frac{|N|^2}{2M\Gamma_X},
+
+with the X pair mass fixed (10-dimensional map) and the decay's full spin correlation.
+
+Event layout: particles ``[e+, e+, e-, nu_e, nubar_mu]`` (pdg -11, -11, 11, 12, -14); signals
+append X (status 2) at index 5, whose daughters are particles 1 (e+) and 2 (e-). The muon
+decays at rest at the origin; X decay vertices are displaced by a sampled decay length
+unless ``prompt``. Per-event scalars ``polarization_x/y/z`` give the muon polarisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from collections.abc import Callable
+from typing import Any
+
+import awkward as ak
+import numpy as np
+from numpy.typing import NDArray
+
+from muonbsm.constants import GAMMA_MU, M_E, M_MU
+from muonbsm.events import STATUS_DECAYED, from_arrays
+from muonbsm.generator.amplitudes.muon_decay import me2_ic, me2_signal
+from muonbsm.generator.cuts import LeptonCuts, MeeWindow
+from muonbsm.generator.decays.kinematics import decay_vertices
+from muonbsm.generator.processes.muon_decay_kinematics import MuonDecayChannel
+from muonbsm.models.mu3e import XModel
+
+__all__ = ["InternalConversion", "XEmission", "MU3E_POLARIZATION"]
+
+#: Mu3e: surface muons polarised at 86% against the beam (+z), mu3e.md Sec. 1.
+MU3E_POLARIZATION: tuple[float, float, float] = (0.0, 0.0, -0.86)
+_PDG = np.array([-11, -11, 11, 12, -14])
+_CHARGED = (0, 1, 2)
+
+
+def _check_polarization(pol: tuple[float, float, float]) -> NDArray[np.float64]:
+    vec = np.asarray(pol, dtype=float)
+    if vec.shape != (3,) or not np.all(np.isfinite(vec)) or np.linalg.norm(vec) > 1.0 + 1e-12:
+        raise ValueError(f"polarization must be a 3-vector with |P| <= 1, got {pol}")
+    return vec
+
+
+def _scalars(pol: NDArray[np.float64], n: int) -> dict[str, NDArray[np.float64]]:
+    return {f"polarization_{c}": np.full(n, pol[i]) for i, c in enumerate("xyz")}
+
+
+def _momentum_fields(p: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    return {"E": p[..., 0], "px": p[..., 1], "py": p[..., 2], "pz": p[..., 3]}
+
+
+@dataclass(frozen=True)
+class InternalConversion:
+    """:math:`\\mu^+ \\to e^+ e^+ e^- \\nu_e \\bar\\nu_\\mu` at LO (four diagrams, exact m_e).
+
+    Parameters: muon ``polarization`` vector; per-lepton ``cuts``; optional ``mee_window``
+    (either pairing inside, GeV); ``matrix_element(p1, p2, pm, pnu, pnubar, pol)`` returning
+    the spin-summed :math:`|M|^2` [GeV^-4] (default: the full LO kernel).
+    """
+
+    polarization: tuple[float, float, float] = MU3E_POLARIZATION
+    cuts: LeptonCuts = field(default_factory=LeptonCuts)
+    mee_window: MeeWindow | None = None
+    matrix_element: Callable[..., NDArray[np.float64]] = field(default=me2_ic, repr=False)
+    unit: str = "BR"
+
+    def __post_init__(self) -> None:
+        _check_polarization(self.polarization)
+
+    @cached_property
+    def channel(self) -> MuonDecayChannel:
+        """The phase-space map, with the sampled pair mass inside the window if any."""
+        lo, hi = 2.0 * M_E, M_MU - M_E
+        if self.mee_window is not None:
+            if self.mee_window.lo >= hi or self.mee_window.hi <= lo:
+                raise ValueError(f"mee window [{self.mee_window.lo}, {self.mee_window.hi}] GeV lies outside [{lo:.6g}, {hi:.6g}] GeV")
+            lo, hi = max(lo, self.mee_window.lo), min(hi, self.mee_window.hi)
+        return MuonDecayChannel(lo, hi)
+
+    @property
+    def dim(self) -> int:
+        """Hypercube dimension (11)."""
+        return self.channel.dim
+
+    def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """dBR per unit hypercube volume at ``u`` (n, 11), and the momenta (n, 5, 4) [GeV]."""
+        p, w = self.channel.momenta(u)
+        g2 = self.channel.density(p, (1, 2))
+        pol = _check_polarization(self.polarization)
+        me2 = self.matrix_element(p[:, 0], p[:, 1], p[:, 2], p[:, 3], p[:, 4], pol)
+        weight = me2 / (2.0 * M_MU * GAMMA_MU) / (1.0 / w + g2)
+        if self.cuts.active:
+            weight = np.where(self.cuts.passes(p, _CHARGED), weight, 0.0)
+        return weight, p
+
+    def to_events(self, p: NDArray[np.float64], weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array:
+        """Event records; the two positrons are put in random order (they are identical)."""
+        swap = rng.random(len(weight)) < 0.5
+        p = p.copy()
+        p[swap, 0], p[swap, 1] = p[swap, 1], p[swap, 0].copy()
+        pdg = np.broadcast_to(_PDG, p.shape[:2])
+        pol = _check_polarization(self.polarization)
+        return from_arrays({**_momentum_fields(p), "pdg": pdg}, weight, **_scalars(pol, len(weight)))
+
+    def describe(self) -> dict[str, Any]:
+        """Process parameters for file metadata."""
+        window = None if self.mee_window is None else [self.mee_window.lo, self.mee_window.hi]
+        return {"process": "mu+ -> e+ e+ e- nu_e nubar_mu (IC, LO)", "polarization": list(self.polarization),
+                "min_energy_gev": self.cuts.min_energy, "min_pt_gev": self.cuts.min_pt, "mee_window_gev": window}
+
+
+@dataclass(frozen=True)
+class XEmission:
+    """:math:`\\mu^+ \\to e^+ \\nu\\bar\\nu X, X \\to e^+e^-` in the narrow-width limit, full spin
+    correlation; rate in units of BR(mu -> e nu nu X) x BR(X -> ee)."""
+
+    model: XModel
+    polarization: tuple[float, float, float] = MU3E_POLARIZATION
+    cuts: LeptonCuts = field(default_factory=LeptonCuts)
+    mee_window: MeeWindow | None = None
+    prompt: bool = True
+    unit: str = "BR"
+
+    def __post_init__(self) -> None:
+        _check_polarization(self.polarization)
+        if not (2 * M_E < self.model.mass < M_MU - M_E):
+            raise ValueError(f"X mass {self.model.mass} GeV must lie in ({2 * M_E:.6g}, {M_MU - M_E:.6g}) GeV")
+
+    @cached_property
+    def channel(self) -> MuonDecayChannel:
+        """The phase-space map with the X pair mass fixed."""
+        return MuonDecayChannel(self.model.mass, self.model.mass)
+
+    @property
+    def dim(self) -> int:
+        """Hypercube dimension (10)."""
+        return self.channel.dim
+
+    def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """d[BR x BR(X->ee)] per unit hypercube volume at ``u`` (n, 10), and momenta (n, 5, 4)."""
+        p, w = self.channel.momenta(u)
+        pol = _check_polarization(self.polarization)
+        num = me2_signal(p[:, 1], p[:, 0], p[:, 2], p[:, 3], p[:, 4], pol, self.model)
+        weight = num / (2.0 * self.model.mass * self.model.narrow_width_norm) * w / (2.0 * M_MU * GAMMA_MU)
+        if self.cuts.active:
+            weight = np.where(self.cuts.passes(p, _CHARGED), weight, 0.0)
+        if self.mee_window is not None:
+            win = self.mee_window
+            m2 = np.sqrt(np.maximum((p[:, 1] + p[:, 2])[:, 0] ** 2 - np.sum((p[:, 1] + p[:, 2])[:, 1:] ** 2, axis=1), 0))
+            inside = (win.lo <= self.model.mass <= win.hi) | ((m2 >= win.lo) & (m2 <= win.hi))
+            weight = np.where(inside, weight, 0.0)
+        return weight, p
+
+    def to_events(self, p: NDArray[np.float64], weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array:
+        """Event records: [e+ (Michel), e+ (from X), e-, nu_e, nubar_mu, X]."""
+        n = len(weight)
+        x = p[:, 0] + p[:, 2]
+        mom = np.stack([p[:, 1], p[:, 0], p[:, 2], p[:, 3], p[:, 4], x], axis=1)
+        vertex = np.zeros((n, 6, 3))
+        if not self.prompt:
+            vertex[:, 1:3] = decay_vertices(x, self.model.ctau_mm, rng)[0][:, None, :]
+        fields = {**_momentum_fields(mom), "pdg": np.broadcast_to(np.append(_PDG, 0), (n, 6)),
+                  "status": np.broadcast_to([1, 1, 1, 1, 1, STATUS_DECAYED], (n, 6)),
+                  "mother": np.broadcast_to([-1, 5, 5, -1, -1, -1], (n, 6)),
+                  "charge": np.broadcast_to(np.array([1, 1, -1, 0, 0, 0], dtype=np.float32), (n, 6)),
+                  "vx": vertex[..., 0], "vy": vertex[..., 1], "vz": vertex[..., 2]}
+        pol = _check_polarization(self.polarization)
+        return from_arrays(fields, weight, **_scalars(pol, n))
+
+    def describe(self) -> dict[str, Any]:
+        """Process and model parameters for file metadata."""
+        m = self.model
+        return {"process": "mu+ -> e+ nu_e nubar_mu X, X -> e+ e- (narrow width)", "model": {k: getattr(m, k) for k in m.__dataclass_fields__},
+                "br_x_to_ee": m.br_ee_assumed, "ctau_mm": m.ctau_mm, "prompt": self.prompt,
+                "polarization": list(self.polarization), "min_energy_gev": self.cuts.min_energy,
+                "min_pt_gev": self.cuts.min_pt,
+                "mee_window_gev": None if self.mee_window is None else [self.mee_window.lo, self.mee_window.hi]}

@@ -1,0 +1,65 @@
+"""ROOT and Parquet files: round trip, branch layout, metadata, atomic writes."""
+
+import subprocess
+import sys
+
+import awkward as ak
+import numpy as np
+import pytest
+import uproot
+
+from muonbsm import io
+from muonbsm.events import PARTICLE_FIELDS, from_arrays
+
+
+@pytest.fixture
+def events():
+    rng = np.random.default_rng(0)
+    shape = (50, 3)
+    p = {k: rng.normal(size=shape) for k in ("px", "py", "pz")}
+    p["E"] = np.sqrt(p["px"] ** 2 + p["py"] ** 2 + p["pz"] ** 2 + 0.1)
+    p["pdg"] = np.broadcast_to([-11, -11, 11], shape)
+    return from_arrays(p, rng.random(50), polarization_z=np.full(50, -0.86))
+
+
+@pytest.mark.parametrize("suffix", [".root", ".parquet"])
+def test_round_trip(tmp_path, events, suffix):
+    path = tmp_path / f"ev{suffix}"
+    io.write(events, path, {"seed": 3, "card": "x = 1"})
+    back, meta = io.read(path)
+    assert meta == {"seed": 3, "card": "x = 1"}
+    assert ak.all(back.particles.px == events.particles.px)
+    assert ak.all(back.particles.charge == events.particles.charge)
+    assert np.array_equal(back.weight.to_numpy(), events.weight.to_numpy())
+    assert np.allclose(ak.flatten(back.particles.mass), ak.flatten(events.particles.mass))
+
+
+def test_root_branch_layout(tmp_path, events):
+    io.write(events, tmp_path / "ev.root", {})
+    with uproot.open(tmp_path / "ev.root") as f:
+        keys = set(f["events"].keys())
+    assert keys == {"nparticles", "weight", "polarization_z"} | {f"particles_{k}" for k in PARTICLE_FIELDS}
+
+
+def test_root_file_opens_in_fresh_process(tmp_path, events):
+    io.write(events, tmp_path / "ev.root", {"seed": 1})
+    code = (
+        "import uproot, json, sys; f = uproot.open(sys.argv[1]); "
+        "print(f['events'].num_entries, json.loads(str(f['metadata']))['seed'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ev.root")], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["50", "1"]
+
+
+def test_unknown_suffix_writes_nothing(tmp_path, events):
+    with pytest.raises(ValueError, match="allowed suffixes"):
+        io.write(events, tmp_path / "ev.csv", {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_path_removes_partial_file(tmp_path):
+    with pytest.raises(RuntimeError):
+        with io.atomic_path(tmp_path / "x.root") as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []

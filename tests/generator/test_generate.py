@@ -1,0 +1,100 @@
+"""Generation runs: normalisation, unweighting, reproducibility, atomic files, bad input."""
+
+import numpy as np
+import pytest
+
+from muonbsm import io
+from muonbsm.constants import GAMMA_MU, M_E, M_MU
+from muonbsm.generator.cuts import MeeWindow
+from muonbsm.generator.generate import TrainingOptions, generate, plan_trials
+from muonbsm.generator.phase_space import flat_decay
+from muonbsm.generator.processes.muon_decay import InternalConversion
+from muonbsm.generator.sampling import max_weight, train
+
+from .conftest import unit_me2
+
+FAST = TrainingOptions(nitn=4, neval=5000, n_probe=20_000)
+
+
+def _phase_space_br(rng, n=400_000):
+    _, w = flat_decay(M_MU, [M_E, M_E, M_E, 0, 0], n, rng)
+    scale = 1.0 / 2 / (2 * M_MU * GAMMA_MU)
+    return w.mean() * scale, w.std() / np.sqrt(n) * scale
+
+
+def test_training_integral_is_phase_space_volume(phase_space_ic):
+    grid = train(phase_space_ic, seed=3, nitn=6, neval=20_000)
+    ref, ref_err = _phase_space_br(np.random.default_rng(1))
+    assert abs(grid.integral - ref) < 4 * np.hypot(grid.error, ref_err)
+
+
+def test_weighted_run_sum_of_weights_is_rate(tmp_path, phase_space_ic):
+    out = tmp_path / "ps.parquet"
+    s = generate(phase_space_ic, out, 20_000, seed=5, chunk_size=7000, training=FAST, progress=False)
+    events, meta = io.read(out)
+    assert len(events) == s.n_events == 20_000
+    assert np.isclose(events.weight.to_numpy().sum(), s.rate, rtol=1e-12)
+    assert meta["summary"]["rate"] == s.rate and meta["summary"]["seed"] == 5
+    assert abs(s.rate - s.training_rate) < 4 * np.hypot(s.error, s.training_error)
+
+
+def test_unweighted_run(tmp_path, phase_space_ic):
+    s = generate(phase_space_ic, tmp_path / "u.root", 3000, seed=6, unweighted=True, chunk_size=5000, training=FAST, progress=False)
+    events, meta = io.read(tmp_path / "u.root")
+    assert s.n_events >= 3000 and len(events) == s.n_events
+    assert 0 < s.unweighting_efficiency <= 1
+    w = events.weight.to_numpy()
+    assert np.isclose(np.mean(~np.isclose(w, s.max_weight)), s.overweight_fraction)
+    assert np.all(w >= s.max_weight * (1 - 1e-12))
+    # hit-or-miss: the sum of weights estimates the rate with a binomial error
+    assert abs(w.sum() - s.rate) < 5 * s.max_weight * np.sqrt(s.n_trials) + 5 * s.error
+    assert meta["summary"]["unweighted"] is True
+
+
+def test_same_seed_same_output(tmp_path, phase_space_ic):
+    for name in ("a", "b"):
+        generate(phase_space_ic, tmp_path / f"{name}.parquet", 4000, seed=9, chunk_size=1500, training=FAST, progress=False)
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    generate(phase_space_ic, tmp_path / "c.parquet", 4000, seed=10, chunk_size=1500, training=FAST, progress=False)
+    assert (tmp_path / "a.parquet").read_bytes() != (tmp_path / "c.parquet").read_bytes()
+
+
+def test_window_events_are_inside_window(tmp_path):
+    process = InternalConversion(polarization=(0, 0, 0), mee_window=MeeWindow(0.0795, 0.0805), matrix_element=unit_me2)
+    generate(process, tmp_path / "w.parquet", 2000, seed=1, chunk_size=2000, training=FAST, progress=False)
+    events, _ = io.read(tmp_path / "w.parquet")
+    m1 = events.particles[:, 0] + events.particles[:, 2]
+    m2 = events.particles[:, 1] + events.particles[:, 2]
+    inside = ((m1.mass >= 0.0795 - 1e-9) & (m1.mass <= 0.0805 + 1e-9)) | ((m2.mass >= 0.0795 - 1e-9) & (m2.mass <= 0.0805 + 1e-9))
+    assert bool(np.all(inside))
+
+
+def test_failed_run_leaves_no_file(tmp_path):
+    class Broken:
+        dim = 2
+        unit = "BR"
+
+        def evaluate(self, u):
+            return np.ones(len(u)), u
+
+        def to_events(self, kin, weight, rng):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        generate(Broken(), tmp_path / "x.root", 10, seed=1, training=FAST, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_arguments(tmp_path, phase_space_ic):
+    with pytest.raises(ValueError, match="n_events"):
+        generate(phase_space_ic, tmp_path / "x.root", 0, seed=1, progress=False)
+    with pytest.raises(ValueError, match="unknown format"):
+        generate(phase_space_ic, tmp_path / "x.csv", 10, seed=1, training=FAST, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_max_weight_and_plan():
+    w = np.array([1.0, 1.0, 1.0, 10.0])
+    assert max_weight(w, 0.0) == 10.0
+    assert max_weight(w, 0.7) == 1.0
+    assert plan_trials(10_000, 0.5) > 20_000
