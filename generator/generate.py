@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from muonbsm import io
+from muonbsm.generator.checkpoint import Checkpoint, fingerprint
 from muonbsm.generator.executors import Executor, SerialExecutor
 from muonbsm.generator.progress import Progress
 from muonbsm.generator.sampling import (
@@ -81,6 +82,22 @@ def plan_trials(n_events: int, efficiency: float) -> int:
     return int(math.ceil(mean_needed / efficiency))
 
 
+def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_size: int,
+          training: TrainingOptions, grid: Grid | None) -> dict[str, Any]:
+    """Train (unless ``grid`` is given), probe the unweighting threshold, and size the chunks."""
+    grid = grid or train(process, seed, nitn=training.nitn, neval=training.neval)
+    w_max = None
+    n_trials = n_events
+    if unweighted:
+        probe_rng = np.random.default_rng(seed_sequence(seed, STREAM_PROBE))
+        probe, _ = hypercube_weights(process, grid, training.n_probe, probe_rng)
+        w_max = max_weight(probe, training.overweight_fraction)
+        efficiency = float(np.minimum(probe, w_max).mean() / w_max)
+        n_trials = plan_trials(n_events, efficiency)
+    sizes = [chunk_size] * (n_trials // chunk_size) + ([n_trials % chunk_size] if n_trials % chunk_size else [])
+    return {"grid": grid, "w_max": w_max, "n_trials": n_trials, "sizes": sizes}
+
+
 def generate(
     process: Process,
     output: str | os.PathLike[str],
@@ -94,37 +111,50 @@ def generate(
     metadata: dict[str, Any] | None = None,
     grid: Grid | None = None,
     progress: bool = True,
+    resume: bool = True,
 ) -> RunSummary:
     """Generate ``n_events`` events of ``process`` into ``output`` (.root or .parquet).
 
     Weighted runs evaluate ``n_events`` points; unweighted runs evaluate as many as the
     measured unweighting efficiency requires for at least ``n_events`` accepted events.
-    The file appears only when complete (:func:`muonbsm.io.atomic_path`).
+    With ``resume`` (default), finished chunks are kept in a work directory beside the output
+    (:class:`~muonbsm.generator.checkpoint.Checkpoint`) and a rerun of the same run skips them;
+    the final file is assembled in chunk order, so it does not depend on interruptions, the
+    executor or the number of workers. It appears only when complete.
     """
     if n_events < 1:
         raise ValueError(f"n_events must be >= 1, got {n_events}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    io.check_suffix(output)
     start = time.monotonic()
     executor = executor or SerialExecutor()
-    grid = grid or train(process, seed, nitn=training.nitn, neval=training.neval)
-    w_max = efficiency = None
-    n_trials = n_events
-    if unweighted:
-        probe_rng = np.random.default_rng(seed_sequence(seed, STREAM_PROBE))
-        probe, _ = hypercube_weights(process, grid, training.n_probe, probe_rng)
-        w_max = max_weight(probe, training.overweight_fraction)
-        efficiency = float(np.minimum(probe, w_max).mean() / w_max)
-        n_trials = plan_trials(n_events, efficiency)
-    sizes = [chunk_size] * (n_trials // chunk_size) + ([n_trials % chunk_size] if n_trials % chunk_size else [])
-    tasks = [(process, grid, i, seed, n, n_trials, w_max) for i, n in enumerate(sizes)]
+    key = fingerprint({"process": getattr(process, "describe", lambda: repr(process))(), "seed": seed,
+                       "n_events": n_events, "unweighted": unweighted, "chunk_size": chunk_size,
+                       "training": asdict(training), "grid": grid is not None})
+    checkpoint = Checkpoint(output, key) if resume else None
+    plan = checkpoint.plan() if checkpoint else None
+    if plan is None:
+        plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grid)
+        if checkpoint:
+            checkpoint.save_plan(plan)
+    grid, w_max, n_trials, sizes = plan["grid"], plan["w_max"], plan["n_trials"], plan["sizes"]
+    todo = [i for i in range(len(sizes)) if not (checkpoint and checkpoint.done(i))]
+    tasks = [(process, grid, i, seed, sizes[i], n_trials, w_max) for i in todo]
 
     sum_w = sum_w2 = 0.0
     n_stored = n_over = 0
     with io.atomic_path(output) as tmp:
         writer = io.writer_for(tmp)
+        results = iter(executor.map(run_chunk, tasks))
         with Progress(n_trials, "generate", enabled=progress) as bar:
-            for chunk in executor.map(run_chunk, tasks):
+            for i in range(len(sizes)):
+                if checkpoint and checkpoint.done(i):
+                    chunk = checkpoint.load_chunk(i)
+                else:
+                    chunk = next(results)
+                    if checkpoint:
+                        checkpoint.save_chunk(i, chunk)
                 writer.write(chunk.events)
                 sum_w += chunk.sum_w
                 sum_w2 += chunk.sum_w2
@@ -147,7 +177,6 @@ def generate(
             unweighting_efficiency=(n_stored / n_trials) if unweighted else None,
             max_weight=(w_max / n_trials) if unweighted else None,
             overweight_fraction=(n_over / max(n_stored, 1)) if unweighted else None,
-            seconds=time.monotonic() - start,
         )
         meta = {
             "summary": summary.to_dict(),
@@ -159,5 +188,7 @@ def generate(
         }
         meta["summary"].pop("seconds")
         writer.close(meta)
+    if checkpoint:
+        checkpoint.clear()
     summary.seconds = time.monotonic() - start
     return summary

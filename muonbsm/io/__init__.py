@@ -16,13 +16,14 @@ from muonbsm.io.atomic import atomic_path
 from muonbsm.io.parquet import ParquetWriter, read_parquet
 from muonbsm.io.root import RootWriter, read_root
 
-__all__ = ["WRITERS", "atomic_path", "writer_for", "read", "write"]
+__all__ = ["WRITERS", "atomic_path", "check_suffix", "writer_for", "read", "write"]
 
 WRITERS = {".root": RootWriter, ".parquet": ParquetWriter}
 _READERS = {".root": read_root, ".parquet": read_parquet}
 
 
-def _suffix(path: str | os.PathLike[str]) -> str:
+def check_suffix(path: str | os.PathLike[str]) -> str:
+    """The lower-case suffix of ``path`` if muonbsm can write it; ValueError otherwise."""
     suffix = Path(path).suffix.lower()
     if suffix not in WRITERS:
         raise ValueError(f"output file {str(path)!r}: unknown format {suffix!r}; allowed suffixes: {sorted(WRITERS)}")
@@ -31,12 +32,12 @@ def _suffix(path: str | os.PathLike[str]) -> str:
 
 def writer_for(path: str | os.PathLike[str]) -> RootWriter | ParquetWriter:
     """A streaming writer for ``path``, chosen by its suffix (``.root`` or ``.parquet``)."""
-    return WRITERS[_suffix(path)](path)
+    return WRITERS[check_suffix(path)](path)
 
 
 def write(events: ak.Array, path: str | os.PathLike[str], meta: dict[str, Any]) -> None:
     """Write a whole sample with its metadata to ``path`` atomically."""
-    suffix = _suffix(path)
+    suffix = check_suffix(path)
     with atomic_path(path) as tmp:
         writer = WRITERS[suffix](tmp)
         writer.write(events)
@@ -45,4 +46,4 @@ def write(events: ak.Array, path: str | os.PathLike[str], meta: dict[str, Any]) 
 
 def read(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
     """Read events and metadata from a file written by muonbsm (format by suffix)."""
-    return _READERS[_suffix(path)](path)
+    return _READERS[check_suffix(path)](path)

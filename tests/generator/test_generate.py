@@ -82,7 +82,39 @@ def test_failed_run_leaves_no_file(tmp_path):
 
     with pytest.raises(RuntimeError):
         generate(Broken(), tmp_path / "x.root", 10, seed=1, training=FAST, progress=False)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".x.root.chunks"]  # resume state only
+    assert not any(p.suffix == ".root" for p in (tmp_path / ".x.root.chunks").iterdir())
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_to_identical_file(tmp_path, phase_space_ic, monkeypatch):
+    """Kill a run after two chunks; the rerun skips them and writes the same file."""
+    import muonbsm.generator.generate as gen
+
+    kwargs = dict(seed=4, chunk_size=1000, training=FAST, progress=False)
+    generate(phase_space_ic, tmp_path / "ref.parquet", 5000, **kwargs)
+    calls = []
+    original = gen.run_chunk
+
+    def dying(*args):
+        calls.append(args[2])
+        if len(calls) == 3:
+            raise Interrupted
+        return original(*args)
+
+    monkeypatch.setattr(gen, "run_chunk", dying)
+    with pytest.raises(Interrupted):
+        generate(phase_space_ic, tmp_path / "run.parquet", 5000, **kwargs)
+    assert not (tmp_path / "run.parquet").exists()
+    calls.clear()
+    monkeypatch.setattr(gen, "run_chunk", lambda *a: (calls.append(a[2]), original(*a))[1])
+    generate(phase_space_ic, tmp_path / "run.parquet", 5000, **kwargs)
+    assert calls == [2, 3, 4]
+    assert (tmp_path / "run.parquet").read_bytes() == (tmp_path / "ref.parquet").read_bytes()
+    assert not (tmp_path / ".run.parquet.chunks").exists()
 
 
 def test_bad_arguments(tmp_path, phase_space_ic):
@@ -98,3 +130,12 @@ def test_max_weight_and_plan():
     assert max_weight(w, 0.0) == 10.0
     assert max_weight(w, 0.7) == 1.0
     assert plan_trials(10_000, 0.5) > 20_000
+
+
+def test_two_local_workers_give_the_same_file(tmp_path, phase_space_ic):
+    from muonbsm.generator.executors import ProcessExecutor
+
+    kwargs = dict(seed=12, chunk_size=1500, training=FAST, progress=False)
+    generate(phase_space_ic, tmp_path / "one.parquet", 6000, **kwargs)
+    generate(phase_space_ic, tmp_path / "two.parquet", 6000, executor=ProcessExecutor(2), **kwargs)
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
