@@ -28,7 +28,9 @@ class ParquetWriter:
 
     def write(self, events: ak.Array) -> None:
         """Append one chunk of events (the event schema of :mod:`muonbsm.events`)."""
-        table = ak.to_arrow_table(events, extensionarray=False)
+        # awkward's own schema metadata (``ak:parameters``) is dropped: it differs between an
+        # array and its pickled copy, and the reader rebuilds the schema from the columns
+        table = ak.to_arrow_table(events, extensionarray=False).replace_schema_metadata(None)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._path, table.schema)
         self._writer.write_table(table)
