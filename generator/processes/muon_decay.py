@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 
 from muonbsm.constants import GAMMA_MU, M_E, M_MU
 from muonbsm.events import STATUS_DECAYED, from_arrays
-from muonbsm.generator.amplitudes.muon_decay import me2_ic, me2_signal
+from muonbsm.generator.amplitudes.muon_decay_fast import me2_ic, me2_signal
 from muonbsm.generator.cuts import LeptonCuts, MeeWindow
 from muonbsm.generator.decays.kinematics import decay_vertices
 from muonbsm.generator.processes.muon_decay_kinematics import MuonDecayChannel
