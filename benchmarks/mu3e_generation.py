@@ -24,25 +24,21 @@ import numpy as np
 from muonbsm.generator.cuts import MeeWindow
 from muonbsm.generator.executors import make_executor
 from muonbsm.generator.generate import TrainingOptions, generate
-from muonbsm.generator.processes.muon_decay import InternalConversion
-from muonbsm.generator.sampling import hypercube_weights, train
-
-
-def unit_me2(p1, p2, pm, pnu, pnubar, pol):
-    """Constant |M|^2: flat phase space through the same pipeline."""
-    return np.ones(len(p1))
+from muonbsm.generator.processes.muon_decay import InternalConversion, flat_matrix_element
+from muonbsm.generator.sampling import hypercube_weights, train_channels
 
 
 def _rate(process, n, workers, tmp: Path, tag: str) -> tuple[float, float]:
     training = TrainingOptions(nitn=6, neval=100_000, n_probe=200_000)
-    grid = train(process, 1, nitn=training.nitn, neval=training.neval)
+    (channel,) = process.channels
+    (grid,) = train_channels(process, 1, nitn=training.nitn, neval=training.neval)
     rng = np.random.default_rng(0)
-    hypercube_weights(process, grid, 10_000, rng)  # compile
+    hypercube_weights(channel, grid, 10_000, rng)  # compile
     t0 = time.perf_counter()
-    hypercube_weights(process, grid, n, rng)
+    hypercube_weights(channel, grid, n, rng)
     t_eval = time.perf_counter() - t0
     t0 = time.perf_counter()
-    generate(process, tmp / f"{tag}.parquet", n, seed=2, grid=grid, chunk_size=200_000, training=training,
+    generate(process, tmp / f"{tag}.parquet", n, seed=2, grids=[grid], chunk_size=200_000, training=training,
              executor=make_executor(workers), progress=False, resume=False)
     return n / (time.perf_counter() - t0), n / t_eval
 
@@ -53,7 +49,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         full, full_eval = _rate(InternalConversion(), n, workers, tmp, "ic")
-        flat, flat_eval = _rate(InternalConversion(matrix_element=unit_me2), n, workers, tmp, "flat")
+        flat, flat_eval = _rate(InternalConversion(matrix_element=flat_matrix_element), n, workers, tmp, "flat")
     print(f"weighted IC events/s (full LO ME, generate -> Parquet, workers={workers}): {full:,.0f}   target >= 200,000")
     print(f"weighted flat-phase-space events/s (same pipeline):                  {flat:,.0f}")
     print(f"cost ratio full ME / flat phase space (whole run):                  {flat / full:.2f}   target <= 5")

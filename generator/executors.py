@@ -8,6 +8,7 @@ At most ``2 * workers`` chunks are in flight, which bounds the memory of a run.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -50,7 +51,12 @@ def _ordered(submit: Callable[..., Future], fn: Callable[..., Any], tasks: Itera
 
 
 class ProcessExecutor:
-    """Run chunks in ``workers`` local processes."""
+    """Run chunks in ``workers`` local processes.
+
+    Workers are *spawned*, not forked: forking a process whose numba kernels already started
+    their thread pool is unsafe. Processes and matrix elements must therefore be importable
+    (module-level functions and classes), as they are in muonbsm.
+    """
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
@@ -58,7 +64,7 @@ class ProcessExecutor:
         self.workers = workers
 
     def map(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        with ProcessPoolExecutor(self.workers, initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker) as pool:
             yield from _ordered(pool.submit, fn, tasks, 2 * self.workers)
 
 

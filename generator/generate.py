@@ -28,6 +28,7 @@ from muonbsm.generator.sampling import (
     STREAM_PROBE,
     Grid,
     Process,
+    channels_of,
     hypercube_weights,
     max_weight,
     run_chunk,
@@ -42,7 +43,8 @@ __all__ = ["RunSummary", "TrainingOptions", "plan_trials", "generate"]
 @dataclass(frozen=True)
 class TrainingOptions:
     """vegas training: ``nitn`` measured iterations of ``neval`` points after ``nitn // 2``
-    adaptation iterations; ``n_probe`` points to find the unweighting threshold."""
+    adaptation iterations (per channel); ``n_probe`` points per channel to find the
+    unweighting threshold (see :func:`muonbsm.generator.sampling.max_weight`)."""
 
     nitn: int = 10
     neval: int = 200_000
@@ -78,24 +80,53 @@ class RunSummary:
 def plan_trials(n_events: int, efficiency: float) -> int:
     """Trial points for ``n_events`` unweighted events at hit-or-miss ``efficiency``, with a
     four-sigma margin so a run yields at least ``n_events`` with probability > 0.9999."""
-    mean_needed = n_events + 4.0 * math.sqrt(n_events * (1.0 - efficiency))
-    return int(math.ceil(mean_needed / efficiency))
+    return int(math.ceil(_with_margin(n_events, efficiency) / efficiency))
+
+
+def _with_margin(n_events: int, efficiency: float) -> float:
+    return n_events + 4.0 * math.sqrt(n_events * max(1.0 - efficiency, 0.0))
+
+
+def _split(total: int, shares: list[float]) -> list[int]:
+    """Split ``total`` trials over channels in proportion to ``shares`` (largest remainder)."""
+    weights = np.asarray(shares, dtype=float)
+    if not np.any(weights > 0):
+        raise ValueError("the fiducial rate is zero in every channel: the cuts leave no phase space")
+    raw = total * weights / weights.sum()
+    n = np.floor(raw).astype(int)
+    n[np.argsort(raw - n)[::-1][: total - n.sum()]] += 1
+    return [int(v) for v in n]
 
 
 def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_size: int,
-          training: TrainingOptions, grid: Grid | None) -> dict[str, Any]:
-    """Train (unless ``grid`` is given), probe the unweighting threshold, and size the chunks."""
-    grid = grid or train(process, seed, nitn=training.nitn, neval=training.neval)
-    w_max = None
-    n_trials = n_events
+          training: TrainingOptions, grids: list[Grid] | None) -> dict[str, Any]:
+    r"""Train each channel (unless ``grids`` are given), find the unweighting thresholds and
+    share the trials among channels.
+
+    Weighted: trials in proportion to the channel integrals. Unweighted: channel c gets
+    :math:`N_c = w_{max,c}/\kappa` trials, so every accepted event carries the same weight
+    :math:`\kappa` (``w_max_c / N_c``), and the expected number of events is the target plus a
+    four-sigma margin.
+    """
+    chans = channels_of(process)
+    grids = grids or [train(ch, seed, nitn=training.nitn, neval=training.neval, index=i) for i, ch in enumerate(chans)]
+    if len(grids) != len(chans):
+        raise ValueError(f"got {len(grids)} grids for {len(chans)} channels")
+    w_max: list[float | None] = [None] * len(chans)
     if unweighted:
-        probe_rng = np.random.default_rng(seed_sequence(seed, STREAM_PROBE))
-        probe, _ = hypercube_weights(process, grid, training.n_probe, probe_rng)
-        w_max = max_weight(probe, training.overweight_fraction)
-        efficiency = float(np.minimum(probe, w_max).mean() / w_max)
-        n_trials = plan_trials(n_events, efficiency)
-    sizes = [chunk_size] * (n_trials // chunk_size) + ([n_trials % chunk_size] if n_trials % chunk_size else [])
-    return {"grid": grid, "w_max": w_max, "n_trials": n_trials, "sizes": sizes}
+        accepted = []
+        for i, (ch, grid) in enumerate(zip(chans, grids)):
+            rng = np.random.default_rng(seed_sequence(seed, STREAM_PROBE, i))
+            probe, _ = hypercube_weights(ch, grid, training.n_probe, rng)
+            w_max[i] = max_weight(probe, training.overweight_fraction) if np.any(probe > 0) else 0.0
+            accepted.append(float(np.minimum(probe, w_max[i]).mean()))  # = w_max * efficiency
+        expected_eff = sum(accepted) / sum(w_max)
+        kappa = sum(accepted) / _with_margin(n_events, expected_eff)
+        trials = [int(math.ceil(w / kappa)) if w > 0 else 0 for w in w_max]
+    else:
+        trials = _split(n_events, [g.integral for g in grids])
+    chunks = [(c, min(chunk_size, n - k)) for c, n in enumerate(trials) for k in range(0, n, chunk_size)]
+    return {"grids": grids, "w_max": w_max, "trials": trials, "chunks": chunks}
 
 
 def generate(
@@ -109,7 +140,7 @@ def generate(
     training: TrainingOptions = TrainingOptions(),
     executor: Executor | None = None,
     metadata: dict[str, Any] | None = None,
-    grid: Grid | None = None,
+    grids: list[Grid] | None = None,
     progress: bool = True,
     resume: bool = True,
 ) -> RunSummary:
@@ -117,6 +148,8 @@ def generate(
 
     Weighted runs evaluate ``n_events`` points; unweighted runs evaluate as many as the
     measured unweighting efficiency requires for at least ``n_events`` accepted events.
+    A process with several phase-space channels shares the points among them (see
+    :func:`_plan`); the fiducial rate is the sum of the channel estimates.
     With ``resume`` (default), finished chunks are kept in a work directory beside the output
     (:class:`~muonbsm.generator.checkpoint.Checkpoint`) and a rerun of the same run skips them;
     the final file is assembled in chunk order, so it does not depend on interruptions, the
@@ -129,26 +162,28 @@ def generate(
     io.check_suffix(output)
     start = time.monotonic()
     executor = executor or SerialExecutor()
+    chans = channels_of(process)
     key = fingerprint({"process": getattr(process, "describe", lambda: repr(process))(), "seed": seed,
                        "n_events": n_events, "unweighted": unweighted, "chunk_size": chunk_size,
-                       "training": asdict(training), "grid": grid is not None})
+                       "training": asdict(training), "grids": grids is not None})
     checkpoint = Checkpoint(output, key) if resume else None
     plan = checkpoint.plan() if checkpoint else None
     if plan is None:
-        plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grid)
+        plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grids)
         if checkpoint:
             checkpoint.save_plan(plan)
-    grid, w_max, n_trials, sizes = plan["grid"], plan["w_max"], plan["n_trials"], plan["sizes"]
-    todo = [i for i in range(len(sizes)) if not (checkpoint and checkpoint.done(i))]
-    tasks = [(process, grid, i, seed, sizes[i], n_trials, w_max) for i in todo]
+    grids, w_max, trials, chunks = plan["grids"], plan["w_max"], plan["trials"], plan["chunks"]
+    todo = [i for i in range(len(chunks)) if not (checkpoint and checkpoint.done(i))]
+    tasks = [(chans[chunks[i][0]], grids[chunks[i][0]], i, seed, chunks[i][1], trials[chunks[i][0]], w_max[chunks[i][0]])
+             for i in todo]
 
-    sum_w = sum_w2 = 0.0
+    sums = np.zeros((len(chans), 2))
     n_stored = n_over = 0
     with io.atomic_path(output) as tmp:
         writer = io.writer_for(tmp)
         results = iter(executor.map(run_chunk, tasks))
-        with Progress(n_trials, "generate", enabled=progress) as bar:
-            for i in range(len(sizes)):
+        with Progress(sum(trials), "generate", enabled=progress) as bar:
+            for i, (c, _) in enumerate(chunks):
                 if checkpoint and checkpoint.done(i):
                     chunk = checkpoint.load_chunk(i)
                 else:
@@ -156,33 +191,36 @@ def generate(
                     if checkpoint:
                         checkpoint.save_chunk(i, chunk)
                 writer.write(chunk.events)
-                sum_w += chunk.sum_w
-                sum_w2 += chunk.sum_w2
+                sums[c] += (chunk.sum_w, chunk.sum_w2)
                 n_stored += len(chunk.events)
                 n_over += chunk.n_overweight
                 bar.update(chunk.n_trials)
-        mean = sum_w / n_trials
-        error = math.sqrt(max(sum_w2 / n_trials - mean**2, 0.0) / n_trials)
+        n = np.maximum(np.asarray(trials, dtype=float), 1.0)
+        means = sums[:, 0] / n
+        variances = np.maximum(sums[:, 1] / n - means**2, 0.0) / n
+        unweighted_eff = n_stored / sum(trials) if unweighted else None
+        kappa = next((w / t for w, t in zip(w_max, trials) if w and t), None) if unweighted else None
         summary = RunSummary(
-            rate=mean,
-            error=error,
+            rate=float(means.sum()),
+            error=float(math.sqrt(variances.sum())),
             unit=getattr(process, "unit", "BR"),
             n_events=n_stored,
-            n_trials=n_trials,
+            n_trials=sum(trials),
             unweighted=unweighted,
             seed=seed,
-            training_rate=grid.integral,
-            training_error=grid.error,
-            training_chi2_dof=grid.chi2_dof,
-            unweighting_efficiency=(n_stored / n_trials) if unweighted else None,
-            max_weight=(w_max / n_trials) if unweighted else None,
+            training_rate=float(sum(g.integral for g in grids)),
+            training_error=float(math.sqrt(sum(g.error**2 for g in grids))),
+            training_chi2_dof=float(max(g.chi2_dof for g in grids)),
+            unweighting_efficiency=unweighted_eff,
+            max_weight=kappa,
             overweight_fraction=(n_over / max(n_stored, 1)) if unweighted else None,
+            extra={"channel_rates": means.tolist(), "channel_trials": list(trials)},
         )
         meta = {
             "summary": summary.to_dict(),
             "process": getattr(process, "describe", lambda: {})(),
             "chunk_size": chunk_size,
-            "n_chunks": len(sizes),
+            "n_chunks": len(chunks),
             "versions": package_versions(),
             **(metadata or {}),
         }

@@ -8,6 +8,11 @@ A *process* is any object with
   the kinematics needed to build events;
 * ``to_events(kin, weight, rng) -> awkward.Array``: the event records (:mod:`muonbsm.events`).
 
+A process may be the sum of several phase-space *channels* (``process.channels``, a list of
+such objects whose integrals add up to the process's): each gets its own vegas grid,
+:func:`train_channels` trains them all and :mod:`muonbsm.generator.generate` shares the events
+among them.
+
 vegas (Lepage, J. Comput. Phys. 27 (1978) 192; arXiv:2009.05112) adapts a map
 :math:`u = x(y)` with jacobian :math:`J(y)`; a point :math:`y \sim U(0,1)^d` then carries
 the weight :math:`f(x(y)) J(y)`, whose mean is the integral.
@@ -42,7 +47,9 @@ __all__ = [
     "Grid",
     "ChunkResult",
     "seed_sequence",
+    "channels_of",
     "train",
+    "train_channels",
     "hypercube_weights",
     "max_weight",
     "run_chunk",
@@ -87,14 +94,19 @@ class Grid:
         return u, jac
 
 
-def train(process: Process, seed: int, nitn: int = 10, neval: int = 100_000, warmup: int | None = None) -> Grid:
-    """Adapt a vegas grid to ``process`` and measure its integral.
+def channels_of(process: Process) -> list[Process]:
+    """The phase-space channels of ``process`` (itself if it has none)."""
+    return list(getattr(process, "channels", [process]))
+
+
+def train(process: Process, seed: int, nitn: int = 10, neval: int = 100_000, warmup: int | None = None, index: int = 0) -> Grid:
+    """Adapt a vegas grid to ``process`` (channel ``index`` of a run) and measure its integral.
 
     ``warmup`` iterations (default ``nitn // 2``) adapt the map and are discarded; the
     following ``nitn`` iterations are averaged (vegas' weighted average, with its chi^2/dof).
     """
     warmup = nitn // 2 if warmup is None else warmup
-    rng = np.random.default_rng(seed_sequence(seed, STREAM_TRAIN))
+    rng = np.random.default_rng(seed_sequence(seed, STREAM_TRAIN, index))
     integ = vegas.Integrator([[0.0, 1.0]] * process.dim, ran_array_generator=rng.random)
 
     @vegas.lbatchintegrand
@@ -106,6 +118,11 @@ def train(process: Process, seed: int, nitn: int = 10, neval: int = 100_000, war
     result = integ(integrand, nitn=nitn, neval=neval)
     chi2_dof = float(result.chi2 / result.dof) if result.dof > 0 else 0.0
     return Grid(integ.map, float(result.mean), float(result.sdev), chi2_dof, neval)
+
+
+def train_channels(process: Process, seed: int, nitn: int = 10, neval: int = 100_000) -> list[Grid]:
+    """One trained grid per channel of ``process``; the process integral is the sum of theirs."""
+    return [train(ch, seed, nitn=nitn, neval=neval, index=i) for i, ch in enumerate(channels_of(process))]
 
 
 def hypercube_weights(process: Process, grid: Grid, n: int, rng: np.random.Generator) -> tuple[NDArray[np.float64], Any]:

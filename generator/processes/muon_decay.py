@@ -5,16 +5,20 @@ Rates are branching ratios, :math:`\mathrm{BR} = \Gamma/\Gamma_\mu` with the PDG
 :math:`\Gamma_\mu = \hbar/\tau_\mu` (so they compare with measured BRs; the tree-level
 Michel width is 0.44% larger).
 
-Internal conversion. With the two pairings' channel densities :math:`g_1, g_2`
-(:class:`~muonbsm.generator.processes.muon_decay_kinematics.MuonDecayChannel`, the pair
-:math:`(e^+_1 e^-)` sampled) and the partition of unity :math:`h_i = g_i/(g_1+g_2)`,
-symmetry under the exchange of the identical positrons gives
+Internal conversion. Phase-space channels c (maps with densities :math:`g_c` per unit
+hypercube) and their mirrors :math:`\bar c` (the same map with the identical positrons
+exchanged) give the partition of unity :math:`h_c = g_c / \sum_k (g_k + g_{\bar k})`. The
+exchange symmetry of :math:`|M|^2` makes each mirror's integral equal its channel's, so
 
 .. math:: \Gamma = \frac{1}{2!}\frac{1}{2m_\mu}\int |M|^2 d\Phi_5
-          = \frac{1}{2m_\mu}\int_{[0,1]^{11}} \frac{|M|^2}{g_1 + g_2}\, du .
+          = \sum_c \frac{1}{2m_\mu}\int_{[0,1]^{11}} \frac{|M|^2 g_c w_c}{\sum_k (g_k + g_{\bar k})}\, du ,
 
-With an m_ee window W on either pairing, channel 1 samples :math:`m_1\in W` and
-:math:`g_2 \to g_2\,\mathbb 1[m_2\in W]`: the window is sampled, never reached by rejection.
+with :math:`w_c = 1/g_c` the map's weight. Inclusive: one channel, the photon pair
+:math:`(e^+_1 e^-)` log-sampled (:class:`MuonDecayChannel`). With an m_ee window W on either
+pairing, that channel samples :math:`m_1 \in W` and a second one
+(:class:`PhotonPairChannel`) samples :math:`m_1 \in W` with a light photon pair
+:math:`(e^+_2 e^-)`, the wrong-pairing region that dominates at large m_ee; every density
+vanishes outside W, so the window is sampled, never reached by rejection.
 
 Signals, narrow width: :math:`|M|^2 = |N|^2/((q^2-M^2)^2+M^2\Gamma^2)` and
 :math:`\int dq^2/(2\pi)\,|\cdot|^2 = 1/(2M\Gamma)`, so
@@ -47,14 +51,21 @@ from muonbsm.generator.amplitudes.muon_decay_fast import me2_ic, me2_signal
 from muonbsm.generator.cuts import LeptonCuts, MeeWindow
 from muonbsm.generator.decays.kinematics import decay_vertices
 from muonbsm.generator.processes.muon_decay_kinematics import MuonDecayChannel
+from muonbsm.generator.processes.muon_decay_photon_channel import PhotonPairChannel
 from muonbsm.models.mu3e import XModel
 
-__all__ = ["InternalConversion", "XEmission", "MU3E_POLARIZATION"]
+__all__ = ["InternalConversion", "XEmission", "MU3E_POLARIZATION", "flat_matrix_element"]
 
 #: Mu3e: surface muons polarised at 86% against the beam (+z), mu3e.md Sec. 1.
 MU3E_POLARIZATION: tuple[float, float, float] = (0.0, 0.0, -0.86)
 _PDG = np.array([-11, -11, 11, 12, -14])
 _CHARGED = (0, 1, 2)
+
+
+def flat_matrix_element(p1: NDArray, p2: NDArray, pm: NDArray, pnu: NDArray, pnubar: NDArray, pol: NDArray) -> NDArray:
+    """A constant :math:`|M|^2 = 1` GeV^-4: pure phase space through the IC machinery (tests,
+    benchmarks and the phase-space reference of the detector calibration)."""
+    return np.ones(len(p1))
 
 
 def _check_polarization(pol: tuple[float, float, float]) -> NDArray[np.float64]:
@@ -74,11 +85,15 @@ def _momentum_fields(p: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
 
 @dataclass(frozen=True)
 class InternalConversion:
-    """:math:`\\mu^+ \\to e^+ e^+ e^- \\nu_e \\bar\\nu_\\mu` at LO (four diagrams, exact m_e).
+    r""":math:`\mu^+ \to e^+ e^+ e^- \nu_e \bar\nu_\mu` at LO (four diagrams, exact m_e).
 
     Parameters: muon ``polarization`` vector; per-lepton ``cuts``; optional ``mee_window``
     (either pairing inside, GeV); ``matrix_element(p1, p2, pm, pnu, pnubar, pol)`` returning
     the spin-summed :math:`|M|^2` [GeV^-4] (default: the full LO kernel).
+
+    Channels: ``pair`` (:class:`MuonDecayChannel`, the window/photon pair sampled) and, with a
+    window, ``photon`` (:class:`PhotonPairChannel`, window pair and photon pair distinct),
+    each with its positron-exchanged mirror in the partition of unity.
     """
 
     polarization: tuple[float, float, float] = MU3E_POLARIZATION
@@ -91,30 +106,29 @@ class InternalConversion:
         _check_polarization(self.polarization)
 
     @cached_property
-    def channel(self) -> MuonDecayChannel:
-        """The phase-space map, with the sampled pair mass inside the window if any."""
+    def _range(self) -> tuple[float, float]:
         lo, hi = 2.0 * M_E, M_MU - M_E
-        if self.mee_window is not None:
-            if self.mee_window.lo >= hi or self.mee_window.hi <= lo:
-                raise ValueError(f"mee window [{self.mee_window.lo}, {self.mee_window.hi}] GeV lies outside [{lo:.6g}, {hi:.6g}] GeV")
-            lo, hi = max(lo, self.mee_window.lo), min(hi, self.mee_window.hi)
-        return MuonDecayChannel(lo, hi)
+        if self.mee_window is None:
+            return lo, hi
+        win = self.mee_window
+        if win.lo >= hi - M_E or win.hi <= lo:
+            raise ValueError(f"mee window [{win.lo}, {win.hi}] GeV lies outside [{lo:.6g}, {hi - M_E:.6g}] GeV")
+        return max(lo, win.lo), min(hi - M_E, win.hi)
 
-    @property
-    def dim(self) -> int:
-        """Hypercube dimension (11)."""
-        return self.channel.dim
+    @cached_property
+    def channels(self) -> list[_ICChannel]:
+        """The phase-space channels whose integrals add up to the fiducial BR."""
+        pair = _ICChannel(self, "pair", MuonDecayChannel(*self._range))
+        if self.mee_window is None:
+            return [pair]
+        return [pair, _ICChannel(self, "photon", PhotonPairChannel(*self._range))]
 
-    def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """dBR per unit hypercube volume at ``u`` (n, 11), and the momenta (n, 5, 4) [GeV]."""
-        p, w = self.channel.momenta(u)
-        g2 = self.channel.density(p, (1, 2))
-        pol = _check_polarization(self.polarization)
-        me2 = self.matrix_element(p[:, 0], p[:, 1], p[:, 2], p[:, 3], p[:, 4], pol)
-        weight = me2 / (2.0 * M_MU * GAMMA_MU) / (1.0 / w + g2)
-        if self.cuts.active:
-            weight = np.where(self.cuts.passes(p, _CHARGED), weight, 0.0)
-        return weight, p
+    def denominator(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Sum of the densities of all channels and their positron-exchanged mirrors at ``p``."""
+        total = np.zeros(len(p))
+        for ch in self.channels:
+            total += ch.mapping_density(p, mirrored=False) + ch.mapping_density(p, mirrored=True)
+        return total
 
     def to_events(self, p: NDArray[np.float64], weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array:
         """Event records; the two positrons are put in random order (they are identical)."""
@@ -129,7 +143,57 @@ class InternalConversion:
         """Process parameters for file metadata."""
         window = None if self.mee_window is None else [self.mee_window.lo, self.mee_window.hi]
         return {"process": "mu+ -> e+ e+ e- nu_e nubar_mu (IC, LO)", "polarization": list(self.polarization),
-                "min_energy_gev": self.cuts.min_energy, "min_pt_gev": self.cuts.min_pt, "mee_window_gev": window}
+                "min_energy_gev": self.cuts.min_energy, "min_pt_gev": self.cuts.min_pt, "mee_window_gev": window,
+                "matrix_element": f"{self.matrix_element.__module__}.{self.matrix_element.__name__}"}
+
+
+@dataclass(frozen=True)
+class _ICChannel:
+    r"""One phase-space channel of :class:`InternalConversion` (a sampling process of its own).
+
+    Integrand per unit hypercube: :math:`|M|^2 w\, g_c / (2 m_\mu \Gamma_\mu \sum_k g_k)` with
+    ``w`` the map's weight and the sum over all channels and mirrors (module docstring).
+    """
+
+    process: InternalConversion
+    name: str
+    mapping: MuonDecayChannel | PhotonPairChannel
+    unit: str = "BR"
+
+    @property
+    def dim(self) -> int:
+        """Hypercube dimension (11)."""
+        return self.mapping.dim
+
+    def mapping_density(self, p: NDArray[np.float64], mirrored: bool) -> NDArray[np.float64]:
+        """Density of this channel's map at ``p`` (with the positrons' roles exchanged if ``mirrored``)."""
+        a, b = (1, 0) if mirrored else (0, 1)
+        if isinstance(self.mapping, PhotonPairChannel):
+            return self.mapping.density(p, a, b)
+        return self.mapping.density(p, (a, 2))
+
+    def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """dBR per unit hypercube volume at ``u`` (n, 11), and the momenta (n, 5, 4) [GeV]."""
+        proc = self.process
+        p, w = self.mapping.momenta(u)
+        ok = w > 0
+        if proc.cuts.active:
+            ok &= proc.cuts.passes(p, _CHARGED)
+        weight = np.zeros(len(w))
+        if np.any(ok):
+            q = p[ok]
+            me2 = proc.matrix_element(q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], _check_polarization(proc.polarization))
+            share = w[ok] * self.mapping_density(q, mirrored=False) / proc.denominator(q)
+            weight[ok] = me2 / (2.0 * M_MU * GAMMA_MU) * share
+        return weight, p
+
+    def to_events(self, p: NDArray[np.float64], weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array:
+        """Event records (see :meth:`InternalConversion.to_events`)."""
+        return self.process.to_events(p, weight, rng)
+
+    def describe(self) -> dict[str, Any]:
+        """Process parameters and the channel name."""
+        return {**self.process.describe(), "channel": self.name}
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
-from muonbsm.cli import generate, rate
+from muonbsm.cli import generate, rate, xsec
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (generate, rate)
+_COMMANDS = (generate, rate, xsec)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="muonbsm: %(message)s")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError) as exc:
         print(f"muonbsm {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"muonbsm {args.command}: interrupted; finished chunks are kept, rerun to resume", file=sys.stderr)
+        return 130
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM -> KeyboardInterrupt, so temporary files are removed on the way out."""
+    raise KeyboardInterrupt

@@ -42,11 +42,12 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _integrate(process: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from muonbsm.generator.sampling import train
+    from muonbsm.generator.sampling import train_channels
 
-    grid = train(process, args.seed, nitn=args.nitn, neval=args.neval)
-    return {"branching_ratio": grid.integral, "error": grid.error, "chi2_dof": grid.chi2_dof,
-            "seed": args.seed, "nitn": args.nitn, "neval": args.neval, "process": process.describe()}
+    grids = train_channels(process, args.seed, nitn=args.nitn, neval=args.neval)
+    return {"branching_ratio": sum(g.integral for g in grids), "error": sum(g.error**2 for g in grids) ** 0.5,
+            "chi2_dof": max(g.chi2_dof for g in grids), "seed": args.seed, "nitn": args.nitn, "neval": args.neval,
+            "process": process.describe()}
 
 
 def ic_rate(args: argparse.Namespace) -> dict[str, Any]:

@@ -63,3 +63,10 @@ def test_atomic_path_removes_partial_file(tmp_path):
             tmp.write_text("half")
             raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_partial_of_a_killed_writer_is_removed(tmp_path, events):
+    stale = tmp_path / ".ev.partial-999999999.root"
+    stale.write_text("left by a killed process")
+    io.write(events, tmp_path / "ev.root", {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ev.root"]

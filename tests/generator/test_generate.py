@@ -9,9 +9,9 @@ from muonbsm.generator.cuts import MeeWindow
 from muonbsm.generator.generate import TrainingOptions, generate, plan_trials
 from muonbsm.generator.phase_space import flat_decay
 from muonbsm.generator.processes.muon_decay import InternalConversion
-from muonbsm.generator.sampling import max_weight, train
+from muonbsm.generator.sampling import max_weight, train_channels
 
-from .conftest import unit_me2
+from muonbsm.generator.processes.muon_decay import flat_matrix_element as unit_me2
 
 FAST = TrainingOptions(nitn=4, neval=5000, n_probe=20_000)
 
@@ -23,9 +23,24 @@ def _phase_space_br(rng, n=400_000):
 
 
 def test_training_integral_is_phase_space_volume(phase_space_ic):
-    grid = train(phase_space_ic, seed=3, nitn=6, neval=20_000)
+    (grid,) = train_channels(phase_space_ic, seed=3, nitn=6, neval=20_000)
     ref, ref_err = _phase_space_br(np.random.default_rng(1))
     assert abs(grid.integral - ref) < 4 * np.hypot(grid.error, ref_err)
+
+
+def test_window_channels_add_up_to_the_window_phase_space():
+    """Both window channels together give the phase space with either pairing in the window."""
+    window = MeeWindow(0.0395, 0.0405)
+    process = InternalConversion(polarization=(0, 0, 0), mee_window=window, matrix_element=unit_me2)
+    grids = train_channels(process, seed=2, nitn=6, neval=20_000)
+    total, err = sum(g.integral for g in grids), np.sqrt(sum(g.error**2 for g in grids))
+    rng = np.random.default_rng(4)
+    p, w = flat_decay(M_MU, [M_E, M_E, M_E, 0, 0], 2_000_000, rng)
+    m = [np.sqrt(np.maximum((p[:, i, 0] + p[:, 2, 0]) ** 2 - np.sum((p[:, i, 1:] + p[:, 2, 1:]) ** 2, axis=1), 0)) for i in (0, 1)]
+    inside = ((m[0] >= window.lo) & (m[0] <= window.hi)) | ((m[1] >= window.lo) & (m[1] <= window.hi))
+    scale = 1.0 / 2 / (2 * M_MU * GAMMA_MU)
+    ref, ref_err = (w * inside).mean() * scale, (w * inside).std() / np.sqrt(w.size) * scale
+    assert abs(total - ref) < 4 * np.hypot(err, ref_err)
 
 
 def test_weighted_run_sum_of_weights_is_rate(tmp_path, phase_space_ic):
