@@ -1,7 +1,8 @@
-"""Event files: ROOT TTree (uproot) and Parquet, chosen by suffix, written atomically.
+"""Event files: ROOT TTree (uproot), Parquet, Les Houches (LHE) and HepMC3, chosen by suffix,
+written atomically.
 
 >>> sorted(WRITERS)
-['.parquet', '.root']
+['.hepmc', '.hepmc3', '.lhe', '.lhe.gz', '.parquet', '.root']
 """
 
 from __future__ import annotations
@@ -13,25 +14,38 @@ from typing import Any
 import awkward as ak
 
 from muonbsm.io.atomic import atomic_path
+from muonbsm.io.hepmc import HepMCWriter, read_hepmc
+from muonbsm.io.lhe import LheWriter, read_lhe
 from muonbsm.io.parquet import ParquetWriter, read_parquet
 from muonbsm.io.root import RootWriter, read_root
 
 __all__ = ["WRITERS", "atomic_path", "check_suffix", "writer_for", "read", "write"]
 
-WRITERS = {".root": RootWriter, ".parquet": ParquetWriter}
-_READERS = {".root": read_root, ".parquet": read_parquet}
+Writer = RootWriter | ParquetWriter | LheWriter | HepMCWriter
+WRITERS: dict[str, type[Writer]] = {
+    ".root": RootWriter, ".parquet": ParquetWriter, ".lhe": LheWriter, ".lhe.gz": LheWriter,
+    ".hepmc": HepMCWriter, ".hepmc3": HepMCWriter,
+}
+_READERS = {
+    ".root": read_root, ".parquet": read_parquet, ".lhe": read_lhe, ".lhe.gz": read_lhe,
+    ".hepmc": read_hepmc, ".hepmc3": read_hepmc,
+}
 
 
 def check_suffix(path: str | os.PathLike[str]) -> str:
-    """The lower-case suffix of ``path`` if muonbsm can write it; ValueError otherwise."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in WRITERS:
-        raise ValueError(f"output file {str(path)!r}: unknown format {suffix!r}; allowed suffixes: {sorted(WRITERS)}")
-    return suffix
+    """The lower-case suffix of ``path`` (the longest registered ending, e.g. ``.lhe.gz``) if
+    muonbsm can write it; ValueError otherwise."""
+    name = Path(path).name.lower()
+    for suffix in sorted(WRITERS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    raise ValueError(
+        f"output file {str(path)!r}: unknown format {Path(path).suffix.lower()!r}; allowed suffixes: {sorted(WRITERS)}"
+    )
 
 
-def writer_for(path: str | os.PathLike[str]) -> RootWriter | ParquetWriter:
-    """A streaming writer for ``path``, chosen by its suffix (``.root`` or ``.parquet``)."""
+def writer_for(path: str | os.PathLike[str]) -> Writer:
+    """A streaming writer for ``path``, chosen by its suffix (see :data:`WRITERS`)."""
     return WRITERS[check_suffix(path)](path)
 
 

@@ -15,7 +15,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds.
 
     The temporary name keeps the suffix (writers choose their format by it) and is hidden:
-    ``dir/.name.partial-<pid>.root``. On any exception (the command line turns SIGTERM and
+    ``dir/.partial-<pid>.name.root``. On any exception (the command line turns SIGTERM and
     Ctrl-C into exceptions) the temporary file is removed and the exception propagates, so a
     failed or interrupted write leaves nothing behind; temporaries of killed writers (SIGKILL)
     are removed by the next write of the same file.
@@ -23,7 +23,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(final)
-    tmp = final.with_name(f".{final.stem}.partial-{os.getpid()}{final.suffix}")
+    tmp = final.with_name(f".partial-{os.getpid()}.{final.name}")
     try:
         yield tmp
         os.replace(tmp, final)
@@ -36,8 +36,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def _remove_stale(final: Path) -> None:
     """Delete temporary files of ``final`` left by writers that were killed (SIGKILL, power
     loss): those whose process no longer exists."""
-    for stale in final.parent.glob(f".{final.stem}.partial-*{final.suffix}"):
-        pid = stale.name[len(f".{final.stem}.partial-") : len(stale.name) - len(final.suffix)]
+    for stale in final.parent.glob(f".partial-*.{final.name}"):
+        pid = stale.name[len(".partial-") : -len(final.name) - 1]
         if pid.isdigit() and not _alive(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()

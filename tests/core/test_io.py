@@ -66,7 +66,7 @@ def test_atomic_path_removes_partial_file(tmp_path):
 
 
 def test_stale_partial_of_a_killed_writer_is_removed(tmp_path, events):
-    stale = tmp_path / ".ev.partial-999999999.root"
+    stale = tmp_path / ".partial-999999999.ev.root"
     stale.write_text("left by a killed process")
     io.write(events, tmp_path / "ev.root", {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ev.root"]
