@@ -1,0 +1,26 @@
+"""The figures are produced and saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from muonbsm.analysis.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach, plot_variable
+
+
+def test_all_plots(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, 1000), rng.random(1000)
+    w = np.ones(1000)
+    fig = plot_distributions_2d((x, y), w, (x**3, y**2), w, ((-1, 1), (0, 1)), labels=("cos", "x"),
+                                path=tmp_path / "d2.png")
+    plot_distributions_2d((x, y), w, (x**3, y**2), w, ((-1, 1), (0, 1)), log_z=True, path=tmp_path / "d2log.png")
+    assert len(fig.axes) == 4  # two panels and two colour bars
+    plot_variable({"sig": (x, w), "bkg": (x**3, w)}, 30, (-1, 1), "cos", path=tmp_path / "d1.png")
+    m = np.linspace(0.01, 0.08, 20)
+    plot_gain(m, {"scalar": 2 + m, "dark photon": 1 + m}, path=tmp_path / "gain.pdf", styles={"scalar": "--"})
+    band = ReachBand(m, 1e-4 * np.ones(20), 2e-4 * np.ones(20), r"$(g-2)_\mu$ $1\sigma$")
+    plot_reach(m, {"bump hunt": 3e-4 * np.ones(20), "angular": 2e-4 * np.ones(20)}, [band], path=tmp_path / "r.png")
+    for name in ("d2.png", "d2log.png", "d1.png", "gain.pdf", "r.png"):
+        assert (tmp_path / name).stat().st_size > 1000
