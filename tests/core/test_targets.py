@@ -1,0 +1,33 @@
+"""Tests of target materials."""
+
+import pytest
+
+from muonbsm.targets import TARGETS, get_target, make_target
+
+
+def test_presets():
+    pb, w = get_target("Pb"), get_target("w")
+    assert (pb.Z, pb.A, w.Z, w.A) == (82, 207.2, 74, 183.84)
+    assert pb.n_atoms_cm3 == pytest.approx(3.299e22, rel=1e-3)
+    assert w.n_atoms_cm3 == pytest.approx(6.322e22, rel=1e-3)
+    assert pb.nucleus_mass == pytest.approx(193.0, rel=1e-3)
+    assert w.nucleus_mass == pytest.approx(171.25, rel=1e-3)
+    assert pb.x0_cm == pytest.approx(0.5612) and w.x0_cm == pytest.approx(0.3504)
+    assert get_target(pb) is pb
+
+
+def test_unknown_target_lists_known():
+    with pytest.raises(ValueError, match="known targets: " + ", ".join(TARGETS)):
+        get_target("Unobtainium")
+
+
+def test_user_target():
+    t = make_target(26, 55.845, density_g_cm3=7.874)
+    assert t.nucleus_mass == pytest.approx(52.02, rel=1e-3)
+    assert t.n_atoms_cm3 == pytest.approx(8.49e22, rel=1e-2)
+    with pytest.raises(ValueError, match="Z must"):
+        make_target(0, 10)
+    with pytest.raises(ValueError, match="A must"):
+        make_target(20, 10)
+    with pytest.raises(ValueError, match="density"):
+        make_target(20, 40).n_atoms_cm3
