@@ -33,7 +33,7 @@ class CardError(ValueError):
     """A run card that cannot be used, with the reason."""
 
 
-PROCESSES = ("mu3e-ic", "mu3e-signal")
+PROCESSES = ("mu3e-ic", "mu3e-signal", "alp")
 MODELS = ("dark-photon", "scalar", "pseudoscalar", "vector")
 
 Converter = Callable[[Any, str], Any]
@@ -103,6 +103,12 @@ def _vector3(v: Any, where: str) -> list[float]:
     return [float(c) for c in v]
 
 
+def _charge(v: Any, where: str) -> int:
+    if v not in (-1, 1) or isinstance(v, bool):
+        raise CardError(f"{where}: the beam charge must be -1 (mu-) or +1 (mu+), got {v!r}")
+    return int(v)
+
+
 def _window(v: Any, where: str) -> list[float]:
     if not isinstance(v, list) or len(v) != 2:
         raise CardError(f"{where}: expected [lo, hi], got {v!r}")
@@ -143,6 +149,17 @@ SCHEMA: dict[str, dict[str, tuple[Converter, Any]]] = {
         "g_v_mu": (_float(), 0.0),
         "g_a_mu": (_float(), 0.0),
     },
+    "alp": {
+        "target": (_str, "Pb"),
+        "beam_energy": (_energy(), ...),
+        "m_a": (_energy(), ...),
+        "c_over_lambda": (_float(0.0), 1.0),
+        "theta": (_float(), 0.0),
+        "beam_charge": (_charge, -1),
+        "t_max": (_float(0.0), 1.0),
+        "g_chi": (_float(0.0), 0.0),
+        "m_chi": (_energy(), 0.0),
+    },
     "training": {
         "nitn": (_int(1), 10),
         "neval": (_int(1000), 200_000),
@@ -150,7 +167,8 @@ SCHEMA: dict[str, dict[str, tuple[Converter, Any]]] = {
         "overweight_fraction": (_float(0.0), 1e-3),
     },
 }
-_OPTIONAL_SECTIONS = {"cuts", "model", "training"}
+_OPTIONAL_SECTIONS = {"cuts", "model", "alp", "training"}
+_NEEDS = {"mu3e-signal": "model", "alp": "alp"}
 
 
 def parse_card(raw: dict[str, Any], name: str = "card") -> dict[str, Any]:
@@ -162,9 +180,10 @@ def parse_card(raw: dict[str, Any], name: str = "card") -> dict[str, Any]:
     for section, keys in SCHEMA.items():
         given = raw.get(section)
         if given is None and section in _OPTIONAL_SECTIONS:
-            if section == "model" and raw.get("process", {}).get("name") == "mu3e-signal":
-                raise CardError(f"{name}: process 'mu3e-signal' needs a [model] section")
-            if section == "model":
+            process = raw.get("process", {}).get("name")
+            if _NEEDS.get(process) == section:
+                raise CardError(f"{name}: process {process!r} needs a [{section}] section")
+            if section in _NEEDS.values():
                 continue
             given = {}
         if not isinstance(given, dict):

@@ -21,12 +21,14 @@ An event sample is an :class:`awkward.Array` of records with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import awkward as ak
 import numpy as np
 import vector
 from numpy.typing import NDArray
 from particle import Particle
+from particle import ParticleNotFound
 
 vector.register_awkward()
 
@@ -35,6 +37,7 @@ __all__ = [
     "STATUS_FINAL",
     "STATUS_DECAYED",
     "STATUS_INCOMING",
+    "NEUTRAL_BSM_IDS",
     "charge_of",
     "from_arrays",
     "from_jagged",
@@ -51,11 +54,30 @@ STATUS_INCOMING = 4
 _INT_FIELDS = {"pdg": np.int32, "status": np.int8, "mother": np.int16}
 
 
+#: Neutral ids outside the PDG tables that muonbsm uses: the ALP (9000005, as in the MadGraph
+#: ALP models), the dark fermion chi (52, 53: PDG Monte Carlo codes for dark matter) and X (0).
+NEUTRAL_BSM_IDS = frozenset({0, 9000005, 52, -52, 53, -53})
+
+
+@lru_cache(maxsize=None)
+def _charge(code: int) -> float:
+    if abs(code) in NEUTRAL_BSM_IDS:
+        return 0.0
+    if abs(code) >= 1_000_000_000:  # nucleus 100ZZZAAAI
+        return float((abs(code) // 10_000) % 1000) * (1 if code > 0 else -1)
+    try:
+        return float(Particle.from_pdgid(code).charge)
+    except ParticleNotFound:
+        raise ValueError(f"PDG id {code} is not in the PDG tables and not a muonbsm BSM id "
+                         f"({sorted(NEUTRAL_BSM_IDS)}); give its charge explicitly") from None
+
+
 def charge_of(pdg: NDArray[np.integer]) -> NDArray[np.float32]:
-    """Electric charge in units of e for an array of PDG ids (from :mod:`particle`)."""
+    """Electric charge in units of e for an array of PDG ids: PDG tables (:mod:`particle`),
+    nuclear codes 100ZZZAAAI (charge Z) and the neutral BSM ids of :data:`NEUTRAL_BSM_IDS`."""
     pdg = np.asarray(pdg)
     codes, inverse = np.unique(pdg, return_inverse=True)
-    table = np.array([Particle.from_pdgid(int(c)).charge if c != 0 else 0.0 for c in codes], dtype=np.float32)
+    table = np.array([_charge(int(c)) for c in codes], dtype=np.float32)
     return table[inverse].reshape(pdg.shape)
 
 

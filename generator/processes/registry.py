@@ -49,6 +49,10 @@ def build_process(card: dict[str, Any]) -> Process:
     proc, cuts_card = card["process"], card["cuts"]
     cuts = LeptonCuts(cuts_card["min_energy"], cuts_card["min_pt"])
     window = MeeWindow(*cuts_card["mee_window"]) if cuts_card["mee_window"] else None
+    if proc["name"] == "alp":
+        from muonbsm.generator.processes.alp_production import AlpProduction
+
+        return AlpProduction(**card["alp"], prompt=proc["prompt"])
     pol = tuple(proc["polarization"])
     if proc["name"] == "mu3e-ic":
         return InternalConversion(polarization=pol, cuts=cuts, mee_window=window)

@@ -1,0 +1,181 @@
+r"""Events of :math:`\mu N \to \tau N a` with ALP and tau decays, in the lab frame.
+
+The production point comes from the exact 2->3 cross section of
+:mod:`muonbsm.generator.processes.alp_cross_section` (variables ``ln(1-x)``,
+``ln theta_a``, ``ln t``, ``phi_q`` on the unit hypercube; weight in pb), rotated by a uniform
+azimuth about the beam axis (z), which that integrand integrates out. The ALP decays to
+:math:`\mu^\mp\tau^\pm` (both charge modes, labelled) or :math:`\chi\bar\chi` with the
+branching ratios of :func:`muonbsm.models.alp.branching_ratios`, promptly or after a sampled
+decay length; both taus decay with :func:`muonbsm.generator.decays.decay_taus` (unpolarised:
+the tau helicity of the production vertex is not propagated) at vertices sampled from
+:math:`\beta\gamma c\tau`.
+
+Event layout (``particles``):
+
+=====  =====================================================================
+index  particle
+=====  =====================================================================
+0      incoming muon (status 4; pdg 13 for mu-, -13 for mu+)
+1      target nucleus at rest (status 4; pdg 100ZZZAAA0)
+2      tau from production (same charge as the beam; status 2, decayed)
+3      ALP (pdg 9000005; status 2)
+4      recoil nucleus (status 1)
+5, 6   ALP daughters (mother 3): (mu, tau) with the tau at 6 (status 2), or (chi, chibar)
+7...   decay products of tau 2, then of tau 6 (mother = index of their tau)
+=====  =====================================================================
+
+Per-event scalars: ``beam_energy`` [GeV], ``beam_charge``, ``t`` [GeV^2], ``x_alp`` (E_a/E),
+``alp_decay_mode`` (0: mu- tau+, 1: mu+ tau-, 2: chi chibar), ``tau_decay_mode_prod``,
+``tau_decay_mode_alp`` (tau decayer codes, -1 if none), ``n_prongs_prod``, ``n_prongs_alp``.
+Weights are in pb: the sum over a sample is the fiducial cross section per nucleus.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import awkward as ak
+import numpy as np
+from numpy.typing import NDArray
+
+from muonbsm.constants import M_MU
+from muonbsm.events import STATUS_DECAYED, STATUS_INCOMING, append_particles, from_arrays
+from muonbsm.generator.decays import decay_alps, decay_taus
+from muonbsm.generator.processes.alp_cross_section import AlpSetup, integrand, make_setup
+from muonbsm.models.alp import branching_ratios
+from muonbsm.targets import Target, get_target
+
+__all__ = ["AlpProduction", "ALP_PDG", "nucleus_pdg"]
+
+#: PDG-style id used for the ALP (as in the MadGraph ALP models).
+ALP_PDG = 9000005
+_KEYS = ("p", "k", "pprime", "P_f")
+
+
+def nucleus_pdg(Z: int, A: float) -> int:
+    """PDG nuclear code 100ZZZAAA0 (ground state) for charge ``Z`` and mass number ``A``."""
+    return 1_000_000_000 + 10_000 * int(Z) + 10 * int(round(A))
+
+
+@dataclass(frozen=True)
+class AlpProduction:
+    """:math:`\\mu N \\to \\tau N a` events (weights in pb).
+
+    Parameters: ``target`` (name or :class:`~muonbsm.targets.Target`), ``beam_energy`` [GeV],
+    ``m_a`` [GeV], ``c_over_lambda`` [TeV^-1], ``theta`` [rad] (seed Eq. 2), ``beam_charge``
+    (-1 for mu-, +1 for mu+), ``t_max`` [GeV^2] form-factor cut-off, ``g_chi`` and ``m_chi``
+    [GeV] for the invisible channel, ``prompt`` (False: sample the ALP decay length).
+    """
+
+    target: str | Target
+    beam_energy: float
+    m_a: float
+    c_over_lambda: float = 1.0
+    theta: float = 0.0
+    beam_charge: int = -1
+    t_max: float = 1.0
+    g_chi: float = 0.0
+    m_chi: float = 0.0
+    prompt: bool = True
+    unit: str = "pb"
+    dim: int = 4
+
+    def __post_init__(self) -> None:
+        if self.beam_charge not in (-1, 1):
+            raise ValueError(f"beam_charge must be -1 (mu-) or +1 (mu+), got {self.beam_charge}")
+        if self.g_chi < 0 or self.m_chi < 0:
+            raise ValueError(f"g_chi and m_chi must be >= 0, got {self.g_chi}, {self.m_chi}")
+        self.setup  # validates target, energy, mass and couplings
+        self.branching
+
+    @cached_property
+    def setup(self) -> AlpSetup:
+        """The validated integration setup."""
+        return make_setup(self.target, self.beam_energy, self.m_a, self.c_over_lambda, self.theta, t_max=self.t_max)
+
+    @cached_property
+    def branching(self) -> dict[str, float]:
+        """ALP branching ratios and total width [GeV]."""
+        return branching_ratios(self.m_a, self.c_over_lambda, self.theta, self.g_chi, self.m_chi)
+
+    def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+        """dsigma [pb] per unit hypercube volume at ``u`` (n, 4), and the lab four-momenta."""
+        weight, (x, _, t, kin, ok) = integrand(self.setup, u, with_kinematics=True)
+        n = len(weight)
+        out = {key: np.zeros((n, 4)) for key in _KEYS}
+        if kin is not None:
+            for key in _KEYS:
+                out[key][ok] = getattr(kin, key)
+        out["t"], out["x"] = t, x
+        return weight, out
+
+    def to_events(self, kin: dict[str, NDArray[np.float64]], weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array:
+        """Event records in the layout of the module docstring, with ALP and tau decays."""
+        n = len(weight)
+        phi = 2.0 * math.pi * rng.random(n)
+        mom = {key: _rotate_z(kin[key], phi) for key in _KEYS}
+        tgt = get_target(self.target)
+        target_p = np.zeros((n, 4))
+        target_p[:, 0] = self.setup.M
+        br = self.branching
+        alp = decay_alps(mom["k"], rng, br_mu_minus_tau_plus=br["mu-tau+"], br_mu_plus_tau_minus=br["mu+tau-"],
+                         br_chi_chibar=br["chichi"], m_chi=self.m_chi or None,
+                         total_width_gev=None if self.prompt else br["width"], mother_index=3)
+        dau = alp.daughters
+        d_mom = [np.stack([ak.to_numpy(dau[f][:, i]) for f in ("E", "px", "py", "pz")], axis=-1) for i in (0, 1)]
+        tau_pdg = 15 * -self.beam_charge
+        lepton = -13 * self.beam_charge
+        p_all = np.stack([mom["p"], target_p, mom["pprime"], mom["k"], mom["P_f"], d_mom[0], d_mom[1]], axis=1)
+        has_tau = alp.mode != 2
+        status = np.broadcast_to([STATUS_INCOMING, STATUS_INCOMING, STATUS_DECAYED, STATUS_DECAYED, 1, 1, 1], (n, 7)).copy()
+        status[has_tau, 6] = STATUS_DECAYED
+        pdg = np.column_stack([np.full(n, lepton), np.full(n, nucleus_pdg(tgt.Z, tgt.A)), np.full(n, tau_pdg),
+                               np.full(n, ALP_PDG), np.full(n, nucleus_pdg(tgt.Z, tgt.A)),
+                               ak.to_numpy(dau.pdg[:, 0]), ak.to_numpy(dau.pdg[:, 1])])
+        vertex = np.zeros((n, 7, 3))
+        vertex[:, 5:7] = alp.vertices[:, None, :]
+        fields = {"E": p_all[..., 0], "px": p_all[..., 1], "py": p_all[..., 2], "pz": p_all[..., 3], "pdg": pdg,
+                  "status": status, "mother": np.broadcast_to([-1, -1, -1, -1, -1, 3, 3], (n, 7)),
+                  "vx": vertex[..., 0], "vy": vertex[..., 1], "vz": vertex[..., 2]}
+        tau1 = decay_taus(mom["pprime"], np.full(n, tau_pdg), rng, mother_index=2, first_index=7)
+        tau2_mode = np.full(n, -1)
+        tau2_prongs = np.full(n, -1)
+        events = from_arrays(fields, weight, beam_energy=np.full(n, self.beam_energy), beam_charge=np.full(n, self.beam_charge),
+                             t=kin["t"], x_alp=kin["x"], alp_decay_mode=alp.mode, tau_decay_mode_prod=tau1.mode,
+                             n_prongs_prod=tau1.n_charged)
+        events = append_particles(events, tau1.daughters)
+        counts = np.zeros(n, dtype=np.int64)
+        second = ak.Array([[]] * n) if not np.any(has_tau) else None
+        if np.any(has_tau):
+            first = 7 + ak.to_numpy(ak.num(tau1.daughters))[has_tau]
+            tau2 = decay_taus(d_mom[1][has_tau], ak.to_numpy(dau.pdg[:, 1])[has_tau], rng,
+                              production_vertex=alp.vertices[has_tau], mother_index=6, first_index=first)
+            tau2_mode[has_tau], tau2_prongs[has_tau] = tau2.mode, tau2.n_charged
+            counts[has_tau] = ak.to_numpy(ak.num(tau2.daughters))
+            second = ak.unflatten(ak.flatten(tau2.daughters), counts)
+        events = append_particles(events, second) if ak.sum(counts) else events
+        events = ak.with_field(events, tau2_mode, "tau_decay_mode_alp")
+        return ak.with_field(events, tau2_prongs, "n_prongs_alp")
+
+    def describe(self) -> dict[str, Any]:
+        """Process and model parameters for file metadata."""
+        tgt = get_target(self.target)
+        return {"process": "mu N -> tau N a (exact 2->3), a -> mu tau | chi chibar, tau decays",
+                "target": {"name": tgt.name, "Z": tgt.Z, "A": tgt.A, "M_gev": self.setup.M},
+                "beam_energy_gev": self.beam_energy, "beam_charge": self.beam_charge, "m_a_gev": self.m_a,
+                "c_over_lambda_per_tev": self.c_over_lambda, "theta": self.theta, "t_max_gev2": self.t_max,
+                "g_chi": self.g_chi, "m_chi_gev": self.m_chi, "prompt": self.prompt,
+                "branching_ratios": {k: v for k, v in self.branching.items() if k != "width"},
+                "alp_width_gev": self.branching["width"], "muon_mass_gev": M_MU}
+
+
+def _rotate_z(p: NDArray[np.float64], phi: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rotate four-vectors (n, 4) by angles ``phi`` (n,) about the z axis."""
+    c, s = np.cos(phi), np.sin(phi)
+    out = p.copy()
+    out[:, 1] = c * p[:, 1] - s * p[:, 2]
+    out[:, 2] = s * p[:, 1] + c * p[:, 2]
+    return out
