@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import awkward as ak
 import numpy as np
 
 from muonbsm import io
@@ -37,7 +38,7 @@ from muonbsm.generator.sampling import (
 )
 from muonbsm.io.metadata import package_versions
 
-__all__ = ["RunSummary", "TrainingOptions", "plan_trials", "generate"]
+__all__ = ["RunSummary", "TrainingOptions", "plan_trials", "generate", "sample_events"]
 
 
 @dataclass(frozen=True)
@@ -230,3 +231,24 @@ def generate(
         checkpoint.clear()
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def sample_events(process: Process, n_events: int, *, seed: int,
+                  training: TrainingOptions = TrainingOptions()) -> tuple[ak.Array, float, float]:
+    """Weighted events in memory (no file): trains the channels, shares ``n_events`` points
+    among them and returns ``(events, rate, error)``; the sum of the weights is ``rate``.
+
+    For small samples inside an analysis (efficiencies); use :func:`generate` for files.
+    """
+    plan = _plan(process, n_events, seed, False, n_events, training, None)
+    chans = channels_of(process)
+    chunks = [run_chunk(chans[c], plan["grids"][c], i, seed, n, plan["trials"][c])
+              for i, (c, n) in enumerate(plan["chunks"])]
+    events = ak.concatenate([ch.events for ch in chunks]) if chunks else ak.Array([])
+    trials = np.maximum(np.asarray(plan["trials"], dtype=float), 1.0)
+    sums = np.zeros((len(chans), 2))
+    for (c, _), ch in zip(plan["chunks"], chunks):
+        sums[c] += (ch.sum_w, ch.sum_w2)
+    means = sums[:, 0] / trials
+    error = math.sqrt(float(np.sum(np.maximum(sums[:, 1] / trials - means**2, 0.0) / trials)))
+    return events, float(means.sum()), error

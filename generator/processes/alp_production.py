@@ -41,7 +41,7 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.constants import M_MU
+from muonbsm.constants import M_MU, M_TAU
 from muonbsm.events import STATUS_DECAYED, STATUS_INCOMING, append_particles, from_arrays
 from muonbsm.generator.decays import decay_alps, decay_taus
 from muonbsm.generator.processes.alp_cross_section import AlpSetup, integrand, make_setup
@@ -67,7 +67,10 @@ class AlpProduction:
     Parameters: ``target`` (name or :class:`~muonbsm.targets.Target`), ``beam_energy`` [GeV],
     ``m_a`` [GeV], ``c_over_lambda`` [TeV^-1], ``theta`` [rad] (seed Eq. 2), ``beam_charge``
     (-1 for mu-, +1 for mu+), ``t_max`` [GeV^2] form-factor cut-off, ``g_chi`` and ``m_chi``
-    [GeV] for the invisible channel, ``prompt`` (False: sample the ALP decay length).
+    [GeV] for the invisible channel, ``prompt`` (False: sample the ALP decay length), ``decay``:
+    ``"model"`` (branching ratios of the model, the default), ``"visible"`` (forced
+    a -> mu tau, 1/2 per charge mode) or ``"invisible"`` (forced a -> chi chibar); the weights
+    are the production cross section in every case (multiply by the BR of a forced channel).
     """
 
     target: str | Target
@@ -80,6 +83,7 @@ class AlpProduction:
     g_chi: float = 0.0
     m_chi: float = 0.0
     prompt: bool = True
+    decay: str = "model"
     unit: str = "pb"
     dim: int = 4
 
@@ -88,6 +92,12 @@ class AlpProduction:
             raise ValueError(f"beam_charge must be -1 (mu-) or +1 (mu+), got {self.beam_charge}")
         if self.g_chi < 0 or self.m_chi < 0:
             raise ValueError(f"g_chi and m_chi must be >= 0, got {self.g_chi}, {self.m_chi}")
+        if self.decay not in ("model", "visible", "invisible"):
+            raise ValueError(f"decay must be 'model', 'visible' or 'invisible', got {self.decay!r}")
+        if self.decay == "visible" and self.m_a <= M_MU + M_TAU:
+            raise ValueError(f"decay 'visible' needs m_a > m_mu + m_tau = {M_MU + M_TAU:.5f} GeV, got m_a = {self.m_a}")
+        if self.decay == "invisible" and not 2 * self.m_chi < self.m_a:
+            raise ValueError(f"decay 'invisible' needs 0 <= m_chi < m_a / 2, got m_chi = {self.m_chi} GeV")
         self.setup  # validates target, energy, mass and couplings
         self.branching
 
@@ -98,8 +108,17 @@ class AlpProduction:
 
     @cached_property
     def branching(self) -> dict[str, float]:
-        """ALP branching ratios and total width [GeV]."""
-        return branching_ratios(self.m_a, self.c_over_lambda, self.theta, self.g_chi, self.m_chi)
+        """ALP branching ratios used for the decays (forced or the model's) and the model's
+        total width [GeV] (for the decay length; 0 if the model has no open channel)."""
+        forced = {"visible": {"mu-tau+": 0.5, "mu+tau-": 0.5, "chichi": 0.0},
+                  "invisible": {"mu-tau+": 0.0, "mu+tau-": 0.0, "chichi": 1.0}}
+        if self.decay == "model":
+            return branching_ratios(self.m_a, self.c_over_lambda, self.theta, self.g_chi, self.m_chi)
+        try:
+            width = branching_ratios(self.m_a, self.c_over_lambda, self.theta, self.g_chi, self.m_chi)["width"]
+        except ValueError:
+            width = 0.0
+        return {**forced[self.decay], "width": width}
 
     def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
         """dsigma [pb] per unit hypercube volume at ``u`` (n, 4), and the lab four-momenta."""
@@ -123,7 +142,7 @@ class AlpProduction:
         br = self.branching
         alp = decay_alps(mom["k"], rng, br_mu_minus_tau_plus=br["mu-tau+"], br_mu_plus_tau_minus=br["mu+tau-"],
                          br_chi_chibar=br["chichi"], m_chi=self.m_chi or None,
-                         total_width_gev=None if self.prompt else br["width"], mother_index=3)
+                         total_width_gev=None if self.prompt or not br["width"] else br["width"], mother_index=3)
         dau = alp.daughters
         d_mom = [np.stack([ak.to_numpy(dau[f][:, i]) for f in ("E", "px", "py", "pz")], axis=-1) for i in (0, 1)]
         tau_pdg = 15 * -self.beam_charge
@@ -167,7 +186,7 @@ class AlpProduction:
                 "target": {"name": tgt.name, "Z": tgt.Z, "A": tgt.A, "M_gev": self.setup.M},
                 "beam_energy_gev": self.beam_energy, "beam_charge": self.beam_charge, "m_a_gev": self.m_a,
                 "c_over_lambda_per_tev": self.c_over_lambda, "theta": self.theta, "t_max_gev2": self.t_max,
-                "g_chi": self.g_chi, "m_chi_gev": self.m_chi, "prompt": self.prompt,
+                "g_chi": self.g_chi, "m_chi_gev": self.m_chi, "prompt": self.prompt, "decay": self.decay,
                 "branching_ratios": {k: v for k, v in self.branching.items() if k != "width"},
                 "alp_width_gev": self.branching["width"], "muon_mass_gev": M_MU}
 

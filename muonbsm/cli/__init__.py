@@ -13,11 +13,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from muonbsm.cli import generate, rate, xsec
+from muonbsm.cli import generate, rate, reach, xsec
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (generate, rate, xsec)
+_COMMANDS = (generate, rate, xsec, reach)
 
 
 def build_parser() -> argparse.ArgumentParser:
