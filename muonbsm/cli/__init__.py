@@ -13,11 +13,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from muonbsm.cli import generate, rate, reach, xsec
+from muonbsm.cli import detector, generate, rate, reach, xsec
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (generate, rate, xsec, reach)
+_COMMANDS = (generate, rate, xsec, detector, reach)
 
 
 def build_parser() -> argparse.ArgumentParser:
