@@ -30,15 +30,16 @@ from muonbsm.generator.sampling import hypercube_weights, train_channels
 
 def _rate(process, n, workers, tmp: Path, tag: str) -> tuple[float, float]:
     training = TrainingOptions(nitn=6, neval=100_000, n_probe=200_000)
-    (channel,) = process.channels
-    (grid,) = train_channels(process, 1, nitn=training.nitn, neval=training.neval)
+    grids = train_channels(process, 1, nitn=training.nitn, neval=training.neval)
     rng = np.random.default_rng(0)
-    hypercube_weights(channel, grid, 10_000, rng)  # compile
+    for channel, grid in zip(process.channels, grids):
+        hypercube_weights(channel, grid, 10_000, rng)  # compile
     t0 = time.perf_counter()
-    hypercube_weights(channel, grid, n, rng)
+    for channel, grid in zip(process.channels, grids):
+        hypercube_weights(channel, grid, n // len(grids), rng)
     t_eval = time.perf_counter() - t0
     t0 = time.perf_counter()
-    generate(process, tmp / f"{tag}.parquet", n, seed=2, grids=[grid], chunk_size=200_000, training=training,
+    generate(process, tmp / f"{tag}.parquet", n, seed=2, grids=grids, chunk_size=200_000, training=training,
              executor=make_executor(workers), progress=False, resume=False)
     return n / (time.perf_counter() - t0), n / t_eval
 

@@ -12,14 +12,19 @@ Conventions
   :math:`\gamma^i = \begin{pmatrix}0&\sigma^i\\-\sigma^i&0\end{pmatrix}`,
   :math:`\gamma_5 = i\gamma^0\gamma^1\gamma^2\gamma^3 = \mathrm{diag}(-1,-1,+1,+1)`,
   so that :math:`P_L = (1-\gamma_5)/2` projects on the upper two components.
-* :math:`\epsilon^{0123} = -1` (Peskin & Schroeder), so that
-  :math:`\mathrm{Tr}[\gamma^\mu\gamma^\nu\gamma^\rho\gamma^\sigma\gamma_5] = -4i\epsilon^{\mu\nu\rho\sigma}`.
+* With :math:`\gamma_5 = i\gamma^0\gamma^1\gamma^2\gamma^3`,
+  :math:`\mathrm{Tr}[\gamma^0\gamma^1\gamma^2\gamma^3\gamma_5] = -4i`, i.e.
+  :math:`\mathrm{Tr}[\gamma^\mu\gamma^\nu\gamma^\rho\gamma^\sigma\gamma_5] = -4i\epsilon^{\mu\nu\rho\sigma}`
+  with :math:`\epsilon^{0123} = +1` (:math:`\epsilon_{0123} = -1`). Code that needs the
+  Levi-Civita tensor takes it from explicit traces, never from a typed sign convention.
 
 >>> import numpy as np
 >>> p = np.array([5.0, 1.0, 2.0, 3.0])
 >>> ps = slash(p)
 >>> bool(np.allclose(ps @ ps, minkowski_dot(p, p) * np.eye(4)))
 True
+>>> complex(np.trace(GAMMA[0] @ GAMMA[1] @ GAMMA[2] @ GAMMA[3] @ GAMMA5))
+-4j
 
 Spinors (helicity basis, P&S Eqs. 3.50-3.53 written with helicity two-spinors):
 :math:`u(p,h) = (\sqrt{E - h|p|}\,\xi_h,\ \sqrt{E + h|p|}\,\xi_h)` with

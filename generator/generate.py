@@ -124,6 +124,7 @@ def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_si
         expected_eff = sum(accepted) / sum(w_max)
         kappa = sum(accepted) / _with_margin(n_events, expected_eff)
         trials = [int(math.ceil(w / kappa)) if w > 0 else 0 for w in w_max]
+        w_max = [kappa * n if n else 0.0 for n in trials]  # >= the threshold: equal event weights kappa
     else:
         trials = _split(n_events, [g.integral for g in grids])
     chunks = [(c, min(chunk_size, n - k)) for c, n in enumerate(trials) for k in range(0, n, chunk_size)]

@@ -68,15 +68,23 @@ def invariant_mass_squared(p: FloatArray) -> FloatArray:
 
 
 def boost(p: FloatArray, parent: FloatArray) -> FloatArray:
-    """Boost four-vectors ``p`` [..., 4] from the rest frame of ``parent`` [..., 4] to the frame
-    in which ``parent`` has the given momentum (the standard Lorentz boost along its velocity)."""
-    m = np.sqrt(np.maximum(invariant_mass_squared(parent), 0.0))
-    e_par = parent[..., 0]
-    bvec = parent[..., 1:]
-    pb = np.sum(p[..., 1:] * bvec, axis=-1)  # p3 . P3
+    """Boost four-vectors ``p`` from the rest frame of ``parent`` to the frame in which
+    ``parent`` has the given four-momentum (a pure boost along its velocity).
+
+    ``parent`` is ``(..., 4)``; ``p`` has the same leading shape, optionally with extra axes
+    before the last (e.g. ``(n, k, 4)`` daughters of ``(n, 4)`` parents). GeV.
+    """
+    parent = np.asarray(parent, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    extra = p.ndim - parent.ndim
+    sl = (Ellipsis,) + (None,) * extra
+    m = np.sqrt(np.maximum(invariant_mass_squared(parent), 0.0))[sl]
+    e_par = parent[..., 0][sl]
+    bvec = parent[..., 1:][(Ellipsis,) + (None,) * extra + (slice(None),)]
+    pb = np.sum(p[..., 1:] * bvec, axis=-1)
     energy = (e_par * p[..., 0] + pb) / m
     factor = (p[..., 0] + energy) / (e_par + m)
-    out = np.empty(np.broadcast_shapes(p.shape, parent.shape))
+    out = np.empty(np.broadcast_shapes(p.shape, bvec.shape[:-1] + (4,)))
     out[..., 0] = energy
     out[..., 1:] = p[..., 1:] + factor[..., None] * bvec
     return out

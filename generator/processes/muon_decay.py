@@ -13,9 +13,10 @@ exchange symmetry of :math:`|M|^2` makes each mirror's integral equal its channe
 .. math:: \Gamma = \frac{1}{2!}\frac{1}{2m_\mu}\int |M|^2 d\Phi_5
           = \sum_c \frac{1}{2m_\mu}\int_{[0,1]^{11}} \frac{|M|^2 g_c w_c}{\sum_k (g_k + g_{\bar k})}\, du ,
 
-with :math:`w_c = 1/g_c` the map's weight. Inclusive: one channel, the photon pair
-:math:`(e^+_1 e^-)` log-sampled (:class:`MuonDecayChannel`). With an m_ee window W on either
-pairing, that channel samples :math:`m_1 \in W` and a second one
+with :math:`w_c = 1/g_c` the map's weight. Inclusive: the photon pair :math:`(e^+_1 e^-)`
+log-sampled (:class:`MuonDecayChannel`), and photon emission off the positron line with its
+collinear pole mapped (:class:`PhotonPairChannel` with ``s3_log``). With an m_ee window W on
+either pairing, the first samples :math:`m_1 \in W` and a second one
 (:class:`PhotonPairChannel`) samples :math:`m_1 \in W` with a light photon pair
 :math:`(e^+_2 e^-)`, the wrong-pairing region that dominates at large m_ee; every density
 vanishes outside W, so the window is sampled, never reached by rejection.
@@ -91,9 +92,10 @@ class InternalConversion:
     (either pairing inside, GeV); ``matrix_element(p1, p2, pm, pnu, pnubar, pol)`` returning
     the spin-summed :math:`|M|^2` [GeV^-4] (default: the full LO kernel).
 
-    Channels: ``pair`` (:class:`MuonDecayChannel`, the window/photon pair sampled) and, with a
-    window, ``photon`` (:class:`PhotonPairChannel`, window pair and photon pair distinct),
-    each with its positron-exchanged mirror in the partition of unity.
+    Channels: ``pair`` (:class:`MuonDecayChannel`, the window/photon pair sampled) and either
+    ``radiation`` (inclusive: :class:`PhotonPairChannel` over the full range with the
+    collinear e+ -> e+ gamma* pole mapped) or ``photon`` (with a window: window pair and photon
+    pair distinct), each with its positron-exchanged mirror in the partition of unity.
     """
 
     polarization: tuple[float, float, float] = MU3E_POLARIZATION
@@ -111,16 +113,16 @@ class InternalConversion:
         if self.mee_window is None:
             return lo, hi
         win = self.mee_window
-        if win.lo >= hi - M_E or win.hi <= lo:
-            raise ValueError(f"mee window [{win.lo}, {win.hi}] GeV lies outside [{lo:.6g}, {hi - M_E:.6g}] GeV")
-        return max(lo, win.lo), min(hi - M_E, win.hi)
+        if win.lo >= hi or win.hi <= lo:
+            raise ValueError(f"mee window [{win.lo}, {win.hi}] GeV lies outside [{lo:.6g}, {hi:.6g}] GeV")
+        return max(lo, win.lo), min(hi, win.hi)
 
     @cached_property
     def channels(self) -> list[_ICChannel]:
         """The phase-space channels whose integrals add up to the fiducial BR."""
         pair = _ICChannel(self, "pair", MuonDecayChannel(*self._range))
         if self.mee_window is None:
-            return [pair]
+            return [pair, _ICChannel(self, "radiation", PhotonPairChannel(*self._range, s3_log=True))]
         return [pair, _ICChannel(self, "photon", PhotonPairChannel(*self._range))]
 
     def denominator(self, p: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -8,7 +8,9 @@ window pair :math:`(e^+_1 e^-)` exactly in the window through the decay angle of
 ====  ==========================================================================
  k    variable
 ====  ==========================================================================
- 0    :math:`s_3 = m^2(e^+_1 e^+_2 e^-)`, linear in ``[(lo + m_e)^2, m_mu^2]``
+ 0    :math:`s_3 = m^2(e^+_1 e^+_2 e^-)` in ``[(lo + m_e)^2, m_mu^2]``: linear, or with
+      ``s3_log`` log-uniform in :math:`s_3 - m_e^2`, which follows the propagator
+      :math:`1/((p_{e^+_1} + q)^2 - m_e^2)` of the photon radiated by the positron (collinear pole)
  1    :math:`s_\gamma = m^2(e^+_2 e^-)`, log in ``[(2m_e)^2, (m_3 - m_e)^2]``
  2    :math:`s_N = m^2(\nu\bar\nu)`, linear in ``[0, (m_\mu - m_3)^2]``
  3-4  :math:`\mu \to (e^+_1 e^+_2 e^-) + N`
@@ -19,7 +21,8 @@ window pair :math:`(e^+_1 e^-)` exactly in the window through the decay angle of
  9-10 :math:`N \to \nu_e\bar\nu_\mu`
 ====  ==========================================================================
 
-Weight per unit hypercube volume, as in :mod:`.muon_decay_kinematics`, with the photon decay's
+With the full m_ee range as "window" and ``s3_log``, this is the channel of photon emission
+from the positron line in the inclusive sample. Weight per unit hypercube volume, as in :mod:`.muon_decay_kinematics`, with the photon decay's
 two-body factor scaled by the sampled cosine range :math:`(c_{hi} - c_{lo})/2`.
 Particle order: ``[e+_1, e+_2, e-, nu_e, nubar_mu]``.
 """
@@ -48,13 +51,14 @@ class PhotonPairChannel:
 
     mee_lo: float
     mee_hi: float
+    s3_log: bool = False
     m_mu: float = M_MU
     m_e: float = M_E
     dim: int = 11
 
     def __post_init__(self) -> None:
-        lo, hi = 2.0 * self.m_e, self.m_mu - 2.0 * self.m_e
-        if not (lo <= self.mee_lo < self.mee_hi <= self.m_mu - self.m_e):
+        lo, hi = 2.0 * self.m_e, self.m_mu - self.m_e
+        if not (lo <= self.mee_lo < self.mee_hi <= hi):
             raise ValueError(f"m_ee window [{self.mee_lo}, {self.mee_hi}] GeV must lie in [{lo:.6g}, {hi:.6g}] GeV")
 
     @property
@@ -70,8 +74,16 @@ class PhotonPairChannel:
         p = np.zeros((u.shape[0], 5, 4))
         jac = np.empty(u.shape[0])
         s3_lo, s3_hi = self._s3_range
-        _photon_kernel(u, self.mee_lo, self.mee_hi, s3_lo, s3_hi, self.m_mu, self.m_e, p, jac)
+        _photon_kernel(u, self.mee_lo, self.mee_hi, s3_lo, s3_hi, self.s3_log, self.m_mu, self.m_e, p, jac)
         return p, jac
+
+    def _ds3_du(self, s3: FloatArray) -> FloatArray:
+        """Jacobian ds3/du0 of the s3 mapping."""
+        s3_lo, s3_hi = self._s3_range
+        if self.s3_log:
+            me2 = self.m_e**2
+            return (s3 - me2) * np.log((s3_hi - me2) / (s3_lo - me2))
+        return np.full_like(s3, s3_hi - s3_lo)
 
     def density(self, p: FloatArray, window: int, photon: int) -> FloatArray:
         """Density per unit hypercube volume with which this channel generates ``p`` (n, 5, 4)
@@ -89,7 +101,7 @@ class PhotonPairChannel:
         inside = (s_w >= self.mee_lo**2) & (s_w <= self.mee_hi**2) & (s3 >= s3_lo) & (c_hi > c_lo)
         s_g_hi = np.maximum((m3 - me) ** 2, 4 * me * me * (1 + 1e-12))
         weight = (
-            (s3_hi - s3_lo) / (2 * np.pi)
+            self._ds3_du(s3) / (2 * np.pi)
             * s_g * np.log(s_g_hi / (4 * me * me)) / (2 * np.pi)
             * (self.m_mu - m3) ** 2 / (2 * np.pi)
             * two_body_weight(self.m_mu, m3, m_n)
@@ -118,10 +130,17 @@ _cos_range_nb = njit(cache=True)(_cos_range)
 
 
 @njit(cache=True, parallel=True)
-def _photon_kernel(u, lo, hi, s3_lo, s3_hi, m_mu, m_e, p, jac):  # pragma: no cover - compiled
+def _photon_kernel(u, lo, hi, s3_lo, s3_hi, s3_log, m_mu, m_e, p, jac):  # pragma: no cover - compiled
     two_pi = 2.0 * math.pi
+    me2 = m_e * m_e
+    log_s3 = math.log((s3_hi - me2) / (s3_lo - me2))
     for i in prange(u.shape[0]):
-        s3 = s3_lo + (s3_hi - s3_lo) * u[i, 0]
+        if s3_log:
+            s3 = me2 + (s3_lo - me2) * math.exp(log_s3 * u[i, 0])
+            ds3 = (s3 - me2) * log_s3
+        else:
+            s3 = s3_lo + (s3_hi - s3_lo) * u[i, 0]
+            ds3 = s3_hi - s3_lo
         m3 = math.sqrt(s3)
         sg_lo, sg_hi = 4.0 * m_e * m_e, (m3 - m_e) ** 2
         if sg_hi <= sg_lo:
@@ -136,7 +155,7 @@ def _photon_kernel(u, lo, hi, s3_lo, s3_hi, m_mu, m_e, p, jac):  # pragma: no co
         if c_hi <= c_lo:
             jac[i] = 0.0
             continue
-        w = (s3_hi - s3_lo) / two_pi * s_g * log_ratio / two_pi * (m_mu - m3) ** 2 / two_pi
+        w = ds3 / two_pi * s_g * log_ratio / two_pi * (m_mu - m3) ** 2 / two_pi
         muon = np.zeros(4)
         muon[0] = m_mu
         three, nunu, gam = np.empty(4), np.empty(4), np.empty(4)

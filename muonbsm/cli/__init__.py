@@ -13,11 +13,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from muonbsm.cli import detector, generate, rate, reach, xsec
+from muonbsm.cli import detector, generate, rate, reach, run, xsec
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (generate, rate, xsec, detector, reach)
+_COMMANDS = (generate, rate, xsec, detector, reach, run)
 
 
 def build_parser() -> argparse.ArgumentParser:
