@@ -47,11 +47,15 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class PhotonPairChannel:
-    """Channel with :math:`m(e^+_1 e^-) \\in [lo, hi]` and a log-sampled photon pair :math:`(e^+_2 e^-)`."""
+    """Channel with :math:`m(e^+_1 e^-) \\in [lo, hi]` (through the photon decay angle) and a
+    log-sampled photon pair :math:`m(e^+_2 e^-) \\in` [``photon_lo``, ``photon_hi``] (default:
+    the whole range); masses in GeV."""
 
     mee_lo: float
     mee_hi: float
     s3_log: bool = False
+    photon_lo: float = 0.0
+    photon_hi: float = M_MU
     m_mu: float = M_MU
     m_e: float = M_E
     dim: int = 11
@@ -60,10 +64,17 @@ class PhotonPairChannel:
         lo, hi = 2.0 * self.m_e, self.m_mu - self.m_e
         if not (lo <= self.mee_lo < self.mee_hi <= hi):
             raise ValueError(f"m_ee window [{self.mee_lo}, {self.mee_hi}] GeV must lie in [{lo:.6g}, {hi:.6g}] GeV")
+        if not self.photon_lo < self.photon_hi:
+            raise ValueError(f"photon pair range [{self.photon_lo}, {self.photon_hi}] GeV: need lo < hi")
 
     @property
     def _s3_range(self) -> tuple[float, float]:
-        return (self.mee_lo + self.m_e) ** 2, self.m_mu**2
+        lo = max(self.mee_lo, self.photon_lo, 2.0 * self.m_e)
+        return (lo + self.m_e) ** 2, self.m_mu**2
+
+    @property
+    def _photon_range(self) -> tuple[float, float]:
+        return max(self.photon_lo, 2.0 * self.m_e) ** 2, self.photon_hi**2
 
     def momenta(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Map hypercube points ``u`` (n, 11) to momenta (n, 5, 4) [GeV] and weights (n,) [GeV^6];
@@ -74,7 +85,7 @@ class PhotonPairChannel:
         p = np.zeros((u.shape[0], 5, 4))
         jac = np.empty(u.shape[0])
         s3_lo, s3_hi = self._s3_range
-        _photon_kernel(u, self.mee_lo, self.mee_hi, s3_lo, s3_hi, self.s3_log, self.m_mu, self.m_e, p, jac)
+        _photon_kernel(u, self.mee_lo, self.mee_hi, s3_lo, s3_hi, self.s3_log, *self._photon_range, self.m_mu, self.m_e, p, jac)
         return p, jac
 
     def _ds3_du(self, s3: FloatArray) -> FloatArray:
@@ -92,17 +103,20 @@ class PhotonPairChannel:
         me = self.m_e
         charged = p[:, 0] + p[:, 1] + p[:, 2]
         s3 = invariant_mass_squared(charged)
+        sg_lo, sg_hi_max = self._photon_range
         s_g = np.maximum(invariant_mass_squared(p[:, photon] + p[:, 2]), 4 * me * me)
         s_w = invariant_mass_squared(p[:, window] + p[:, 2])
         s_n = np.maximum(invariant_mass_squared(p[:, 3] + p[:, 4]), 0.0)
         m3, m_g, m_n = np.sqrt(s3), np.sqrt(s_g), np.sqrt(s_n)
         c_lo, c_hi = _cos_range(m3, m_g, self.mee_lo, self.mee_hi, me)
         s3_lo, s3_hi = self._s3_range
-        inside = (s_w >= self.mee_lo**2) & (s_w <= self.mee_hi**2) & (s3 >= s3_lo) & (c_hi > c_lo)
-        s_g_hi = np.maximum((m3 - me) ** 2, 4 * me * me * (1 + 1e-12))
+        s_g_hi = np.minimum((m3 - me) ** 2, sg_hi_max)
+        inside = ((s_w >= self.mee_lo**2) & (s_w <= self.mee_hi**2) & (s3 >= s3_lo) & (c_hi > c_lo)
+                  & (s_g >= sg_lo) & (s_g <= s_g_hi) & (s_g_hi > sg_lo))
+        s_g_hi = np.maximum(s_g_hi, sg_lo * (1 + 1e-12))
         weight = (
             self._ds3_du(s3) / (2 * np.pi)
-            * s_g * np.log(s_g_hi / (4 * me * me)) / (2 * np.pi)
+            * s_g * np.log(s_g_hi / sg_lo) / (2 * np.pi)
             * (self.m_mu - m3) ** 2 / (2 * np.pi)
             * two_body_weight(self.m_mu, m3, m_n)
             * two_body_weight(m3, me, m_g)
@@ -130,7 +144,7 @@ _cos_range_nb = njit(cache=True)(_cos_range)
 
 
 @njit(cache=True, parallel=True)
-def _photon_kernel(u, lo, hi, s3_lo, s3_hi, s3_log, m_mu, m_e, p, jac):  # pragma: no cover - compiled
+def _photon_kernel(u, lo, hi, s3_lo, s3_hi, s3_log, sg_min, sg_max, m_mu, m_e, p, jac):  # pragma: no cover - compiled
     two_pi = 2.0 * math.pi
     me2 = m_e * m_e
     log_s3 = math.log((s3_hi - me2) / (s3_lo - me2))
@@ -142,7 +156,7 @@ def _photon_kernel(u, lo, hi, s3_lo, s3_hi, s3_log, m_mu, m_e, p, jac):  # pragm
             s3 = s3_lo + (s3_hi - s3_lo) * u[i, 0]
             ds3 = s3_hi - s3_lo
         m3 = math.sqrt(s3)
-        sg_lo, sg_hi = 4.0 * m_e * m_e, (m3 - m_e) ** 2
+        sg_lo, sg_hi = sg_min, min((m3 - m_e) ** 2, sg_max)
         if sg_hi <= sg_lo:
             jac[i] = 0.0
             continue
