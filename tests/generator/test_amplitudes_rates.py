@@ -89,10 +89,11 @@ def test_electron_coupled_scalar_equals_pseudoscalar(mass: float, tol: float) ->
 
 
 @pytest.mark.slow
-def test_dark_photon_identity_20mev() -> None:
+@pytest.mark.parametrize("m", [0.005, 0.02, 0.05])
+def test_dark_photon_identity(m: float) -> None:
     """BR(mu -> e nu nu A') = eps^2 (3 pi m / 2 alpha)/((1+2r) beta) dBR_IC^true/dm_ee (mu3e.md Sec. 2),
-    with independent MC samples for the two sides."""
-    m, eps = 0.02, 1e-3
+    with independent MC samples for the two sides; agreement within 3% (issue 2)."""
+    eps = 1e-3
     rng = np.random.default_rng(24)
     direct = signal_br(mu3e.dark_photon(m, eps), 50_000, rng)
     mom, w = x_events(rng, m, 50_000)
@@ -101,5 +102,6 @@ def test_dark_photon_identity_20mev() -> None:
     k = eps**2 * 3 * math.pi * m / (2 * ALPHA) / ((1 + 2 * r) * math.sqrt(1 - 4 * r))
     ident = (k * f.mean(), k * f.std() / math.sqrt(len(f)))
     ratio, err = _ratio(direct, ident)
-    print(f"dark photon 20 MeV, eps=1e-3: direct BR = {direct[0]:.4e} +- {direct[1]:.1e}, identity = {ident[0]:.4e} +- {ident[1]:.1e}")
-    assert abs(ratio - 1) < 0.02 + 3 * err, (ratio, err)
+    print(f"dark photon {m * 1e3:g} MeV, eps=1e-3: direct BR = {direct[0]:.4e} +- {direct[1]:.1e}, "
+          f"identity = {ident[0]:.4e} +- {ident[1]:.1e}, ratio = {ratio:.4f} +- {err:.4f}")
+    assert abs(ratio - 1) < 0.03, (ratio, err)
