@@ -192,7 +192,11 @@ class _ICChannel:
         if np.any(ok):
             q = p[ok]
             me2 = proc.matrix_element(q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], _check_polarization(proc.polarization))
-            share = w[ok] * self.mapping_density(q, mirrored=False) / proc.denominator(q)
+            # points on the edge of a window can lose every density to rounding (D = 0): they
+            # have zero measure and get zero weight instead of 0/0
+            denominator = proc.denominator(q)
+            own = self.mapping_density(q, mirrored=False)
+            share = np.divide(w[ok] * own, denominator, out=np.zeros(len(q)), where=denominator > 0)
             weight[ok] = me2 / (2.0 * M_MU * GAMMA_MU) * share
         return weight, p
 

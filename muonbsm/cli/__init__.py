@@ -13,11 +13,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from muonbsm.cli import detector, generate, rate, reach, run, xsec
+from muonbsm.cli import analyze, detector, generate, rate, reach, run, xsec
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (generate, rate, xsec, detector, reach, run)
+_COMMANDS = (generate, rate, xsec, detector, reach, analyze, run)
 
 
 def build_parser() -> argparse.ArgumentParser:
