@@ -157,3 +157,18 @@ def test_two_local_workers_give_the_same_file(tmp_path, phase_space_ic):
     generate(phase_space_ic, tmp_path / "one.parquet", 6000, **kwargs)
     generate(phase_space_ic, tmp_path / "two.parquet", 6000, executor=ProcessExecutor(2), **kwargs)
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
+
+
+def test_dask_local_cluster_gives_the_same_file(tmp_path, phase_space_ic):
+    """The dask executor (LocalCluster, 2 single-threaded workers) writes the same bytes."""
+    pytest.importorskip("dask.distributed")
+    from muonbsm.generator.executors import DaskExecutor
+
+    kwargs = dict(seed=12, chunk_size=1500, training=FAST, progress=False)
+    generate(phase_space_ic, tmp_path / "serial.parquet", 6000, **kwargs)
+    executor = DaskExecutor(None, workers=2)
+    try:
+        generate(phase_space_ic, tmp_path / "dask.parquet", 6000, executor=executor, **kwargs)
+    finally:
+        executor.close()
+    assert (tmp_path / "serial.parquet").read_bytes() == (tmp_path / "dask.parquet").read_bytes()
