@@ -41,6 +41,7 @@ import awkward as ak
 import numpy as np
 
 from muonbsm.analysis.alp_signal import signal_events
+from muonbsm.generator.progress import Progress
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.detector.fixed_target.config import Experiment, load_experiments
 from muonbsm.detector.fixed_target.features import event_features
@@ -314,14 +315,14 @@ def reach_rows(card_path: str | Path, *, sigma_fn: SigmaFn | None = None,
     sigma_fn = sigma_fn or SigmaCache(settings.theta, settings.rel_precision, settings.seed)
     cache: dict = {}
     out = []
-    for m_a in meta["masses_gev"]:
-        for exp in exps:
-            for ch in exp.channels:
-                if ch not in meta["channels"] or (ch == "visible" and m_a <= M_MU + M_TAU):
-                    continue
-                out.append(compute_reach(exp, m_a, ch, settings, sigma_fn=sigma_fn, events_fn=events_fn,
-                                         events_cache=cache))
-        cache.clear()
+    points = [(m_a, exp, ch) for m_a in meta["masses_gev"] for exp in exps for ch in exp.channels
+              if ch in meta["channels"] and not (ch == "visible" and m_a <= M_MU + M_TAU)]
+    with Progress(len(points), "fixed-target reach", unit="pt") as bar:
+        for k, (m_a, exp, ch) in enumerate(points):
+            out.append(compute_reach(exp, m_a, ch, settings, sigma_fn=sigma_fn, events_fn=events_fn, events_cache=cache))
+            bar.update(1)
+            if k + 1 < len(points) and points[k + 1][0] != m_a:
+                cache.clear()
     return out
 
 

@@ -13,13 +13,13 @@ log = logging.getLogger("muonbsm")
 
 
 class Progress:
-    """Count ``total`` units of work named ``what``.
+    """Count ``total`` units (``unit``: ev, pt, ...) of work named ``what``.
 
     Interactive runs (stderr is a terminal) get a tqdm bar; non-interactive runs (CI, batch
     jobs, files) get a log line at most every ``interval`` seconds and one at the end.
     """
 
-    def __init__(self, total: int, what: str, interval: float = 30.0, enabled: bool = True) -> None:
+    def __init__(self, total: int, what: str, interval: float = 30.0, enabled: bool = True, unit: str = "ev") -> None:
         self.total, self.what, self.interval, self.done = total, what, interval, 0
         self._bar = None
         self._start = self._last = time.monotonic()
@@ -27,7 +27,7 @@ class Progress:
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=what, unit="ev", unit_scale=True, leave=False)
+            self._bar = tqdm(total=total, desc=what, unit=unit, unit_scale=True, leave=False)
 
     def update(self, n: int) -> None:
         """Record ``n`` more units done."""

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.generator.processes.alp_cross_section import alp_cross_section
+from muonbsm.generator.progress import Progress
 from muonbsm.generator.processes.alp_kinematics import threshold_energy
 from muonbsm.targets import Target, get_target
 
@@ -75,30 +76,40 @@ def compute_grid(target: str | Target, energies: ArrayLike, masses: ArrayLike, *
     sig = np.zeros((len(energies), len(masses)))
     err = np.zeros_like(sig)
     order = np.argsort(masses)
-    for i, e in enumerate(energies):
-        warm = None
-        for j in order:
-            m = float(masses[j])
-            pkey = f"{e:.10g},{m:.10g}"
-            if pkey in cache:
-                sig[i, j], err[i, j] = cache[pkey]
-                continue
-            if e <= threshold_energy(M_MU, M_TAU, m, tgt.nucleus_mass):
-                cache[pkey] = [0.0, 0.0]
-                continue
-            res = alp_cross_section(tgt, float(e), m, c_over_lambda, theta, t_max=t_max,
-                                    rel_precision=rel_precision, seed=seed, neval=neval,
-                                    warm_start=warm)
-            if res.integrator is not None:
-                warm = res.integrator
-            sig[i, j], err[i, j] = res.sigma_pb, res.sigma_err_pb
-            cache[pkey] = [res.sigma_pb, res.sigma_err_pb]
+    with Progress(len(energies) * len(masses), "cross-section grid", unit="pt") as bar:
+        for i, e in enumerate(energies):
+            _grid_row(tgt, float(e), masses, order, i, sig, err, cache, c_over_lambda, theta, t_max,
+                             rel_precision, seed, neval, bar)
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({"config": cfg, "points": cache}))
         tmp.replace(cache_file)
     return sig, err
+
+
+def _grid_row(tgt: Target, e: float, masses: NDArray, order: NDArray, i: int, sig: NDArray, err: NDArray,
+              cache: dict, c_over_lambda: float, theta: float, t_max: float, rel_precision: float, seed: int,
+              neval: int, bar: Progress) -> None:
+    """Fill row ``i`` (beam energy ``e`` [GeV]) of the grid, masses in increasing order, each
+    integration warm-started from the vegas map of the previous mass."""
+    warm = None
+    for j in order:
+        bar.update(1)
+        m = float(masses[j])
+        pkey = f"{e:.10g},{m:.10g}"
+        if pkey in cache:
+            sig[i, j], err[i, j] = cache[pkey]
+            continue
+        if e <= threshold_energy(M_MU, M_TAU, m, tgt.nucleus_mass):
+            cache[pkey] = [0.0, 0.0]
+            continue
+        res = alp_cross_section(tgt, e, m, c_over_lambda, theta, t_max=t_max, rel_precision=rel_precision,
+                                seed=seed, neval=neval, warm_start=warm)
+        if res.integrator is not None:
+            warm = res.integrator
+        sig[i, j], err[i, j] = res.sigma_pb, res.sigma_err_pb
+        cache[pkey] = [res.sigma_pb, res.sigma_err_pb]
 
 
 def write_xsec_table(target: str | Target, energies: ArrayLike, masses: ArrayLike,
