@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["CardError", "SCHEMA", "PROCESSES", "MODELS", "load_card", "parse_card"]
+__all__ = ["CardError", "SCHEMA", "PROCESSES", "MODELS", "read_toml", "load_card", "parse_card"]
 
 
 class CardError(ValueError):
@@ -204,16 +204,23 @@ def parse_card(raw: dict[str, Any], name: str = "card") -> dict[str, Any]:
     return out
 
 
+def read_toml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+    """The TOML file at ``path`` as a dict; CardError naming ``what`` (e.g. "run card") if it
+    is missing or not valid TOML."""
+    p = Path(path)
+    if not p.is_file():
+        raise CardError(f"{what} {str(path)!r} does not exist")
+    try:
+        return tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CardError(f"{what} {str(path)!r} is not valid TOML: {exc}") from None
+
+
 def load_card(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and validate a TOML run card; relative output paths stay relative to the caller's
     working directory."""
     p = Path(path)
-    if not p.is_file():
-        raise CardError(f"run card {str(path)!r} does not exist")
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CardError(f"run card {str(path)!r} is not valid TOML: {exc}") from None
+    raw = read_toml(p, "run card")
     card = parse_card(raw, p.name)
     card["source"] = {"path": str(p), "text": p.read_text()}
     return card

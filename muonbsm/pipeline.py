@@ -27,18 +27,12 @@ errors. A rerun reuses event files whose stored card and event count match.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from muonbsm import io
-from muonbsm.cards import CardError, load_card
+from muonbsm.cards import CardError, load_card, read_toml
 from muonbsm.io.metadata import package_versions
 
 __all__ = ["load_pipeline", "run_pipeline"]
@@ -57,12 +51,7 @@ def _check_keys(name: str, section: str, given: dict[str, Any]) -> None:
 def load_pipeline(path: str | Path) -> dict[str, Any]:
     """Read and validate a pipeline card; resolves the referenced cards relative to it."""
     path = Path(path)
-    if not path.is_file():
-        raise CardError(f"pipeline card {str(path)!r} does not exist")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CardError(f"pipeline card {str(path)!r} is not valid TOML: {exc}") from None
+    raw = read_toml(path, "pipeline card")
     name, base = path.name, path.parent
     unknown = set(raw) - set(_SECTIONS)
     if unknown:
