@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from muonbsm.generator.processes.alp_cross_section import alp_cross_section
-from muonbsm.generator.xsec_table import compute_grid
+from muonbsm.generator.processes.alp.cross_section import alp_cross_section
+from muonbsm.generator.processes.alp.xsec_table import compute_grid
 
 SEED_MASSES = np.concatenate([[1.77], np.round(np.arange(2.0, 20.0001, 0.36), 2),
                               np.arange(21.0, 99.5, 1.0)])

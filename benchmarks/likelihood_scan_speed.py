@@ -1,8 +1,8 @@
 """Speed of the expected-limit solve for a mass scan: 100 hypotheses x 900 bins (30 x 30).
 
-Compares the vectorised Newton solve of :func:`muonbsm.analysis.likelihood.solve_mu` with a
+Compares the vectorised Newton solve of :func:`muonbsm.analysis.stats.likelihood.solve_mu` with a
 Python loop of scipy ``brentq`` solves (one per hypothesis), and the Gaussian closed form.
-Also times :func:`muonbsm.analysis.limits.scan_expected_limits` (sparse-bin rule, linear MC
+Also times :func:`muonbsm.analysis.stats.limits.scan_expected_limits` (sparse-bin rule, linear MC
 error) on the same models. Run: ``python benchmarks/likelihood_scan_speed.py``.
 """
 
@@ -13,8 +13,8 @@ import time
 import numpy as np
 from scipy.optimize import brentq
 
-from muonbsm.analysis.likelihood import BinnedModel, q_poisson, solve_mu
-from muonbsm.analysis.limits import scan_expected_limits
+from muonbsm.analysis.stats.likelihood import BinnedModel, q_poisson, solve_mu
+from muonbsm.analysis.stats.limits import scan_expected_limits
 
 
 def best_of(func, repeat: int = 5) -> float:

@@ -17,8 +17,8 @@ import numpy as np
 
 from muonbsm.constants import M_E, M_MU
 from muonbsm.generator import phase_space as ps
-from muonbsm.generator.amplitudes import muon_decay as oracle
-from muonbsm.generator.amplitudes import muon_decay_fast as fast
+from muonbsm.generator.processes.mu3e import matrix_element_oracle as oracle
+from muonbsm.generator.processes.mu3e import matrix_element as fast
 from muonbsm.models.mu3e import dark_photon, scalar
 
 POL = np.array([0.0, 0.0, -0.86])

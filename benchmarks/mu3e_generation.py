@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from muonbsm.generator.cuts import MeeWindow
+from muonbsm.generator.processes.mu3e.cuts import MeeWindow
 from muonbsm.generator.executors import make_executor
 from muonbsm.generator.generate import TrainingOptions, generate
-from muonbsm.generator.processes.muon_decay import InternalConversion, flat_matrix_element
+from muonbsm.generator.processes.mu3e.process import InternalConversion, flat_matrix_element
 from muonbsm.generator.sampling import hypercube_weights, train_channels
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from muonbsm.generator.executors import make_executor
 from muonbsm.generator.generate import TrainingOptions, generate
-from muonbsm.generator.processes.muon_decay import InternalConversion
+from muonbsm.generator.processes.mu3e.process import InternalConversion
 
 
 def main() -> None:

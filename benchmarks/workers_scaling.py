@@ -13,7 +13,7 @@ from pathlib import Path
 
 from muonbsm.generator.executors import make_executor
 from muonbsm.generator.generate import TrainingOptions, generate
-from muonbsm.generator.processes.muon_decay import InternalConversion
+from muonbsm.generator.processes.mu3e.process import InternalConversion
 from muonbsm.generator.sampling import train_channels
 
 

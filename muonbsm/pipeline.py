@@ -146,8 +146,8 @@ def run_pipeline(path: str | Path, log: Callable[[str], None] = print) -> Path:
 
 def _alp_reach(card: Path, outdir: Path) -> dict[str, Any]:
     """Fixed-target reach table (JSON, text) and figures 6-7 from its rows."""
-    from muonbsm.analysis.alp_plots import plot_reach
-    from muonbsm.analysis.reach import format_table, reach_table
+    from muonbsm.analysis.fixed_target.plots import plot_reach
+    from muonbsm.analysis.fixed_target.reach import format_table, reach_table
 
     outdir.mkdir(parents=True, exist_ok=True)
     rows = reach_table(card)
@@ -163,7 +163,7 @@ def _alp_reach(card: Path, outdir: Path) -> dict[str, Any]:
 
 def _mu3e_reach(card: Path, outdir: Path) -> dict[str, Any]:
     """Mu3e bump-hunt/angular reach scan with its tables and figures in ``outdir``."""
-    from muonbsm.analysis.mu3e_reach import analyze, format_rows, load_card as load_reach_card
+    from muonbsm.analysis.mu3e.reach import analyze, format_rows, load_card as load_reach_card
 
     reach_card = load_reach_card(card)
     reach_card.results_dir = outdir

@@ -7,7 +7,7 @@ vertices ``vx, vy, vz`` [mm] at the tau decay point). The production vertex is t
 
 The detector samples the interaction point ``z_int`` uniformly along the target thickness
 (beam along +z; the muon flux is not attenuated over the target, energy loss is handled in the
-rate, :mod:`muonbsm.analysis.reach`) and translates all vertices by it.
+rate, :mod:`muonbsm.analysis.fixed_target.reach`) and translates all vertices by it.
 
 Tau properties are read from the particle records (charged daughters = prongs, K_S and pi0
 counted neutral; "muonic" = a muon among the daughters), so the features do not depend on the

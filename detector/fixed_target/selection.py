@@ -5,7 +5,7 @@ and applied in this order to the events of one ALP decay channel:
 
 1. ``channel``: invisible (``alp_decay_mode == 2``, a -> chi chibar) or visible (0 or 1,
    a -> mu tau). The efficiency is relative to the channel's events, so that the branching
-   ratio of the channel multiplies it (:mod:`muonbsm.analysis.reach`).
+   ratio of the channel multiplies it (:mod:`muonbsm.analysis.fixed_target.reach`).
 2. ``charge flip`` (visible, ``charge_flip``): the ALP's muon has the charge opposite to the
    beam muon's (about half of the mu tau decays).
 3. ``tau -> mu nu nu`` or ``tau 3-prong`` (``tau_decay``): every tau of the event.

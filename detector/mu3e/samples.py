@@ -2,7 +2,7 @@
 
 * ``phase-space``: uniform 3-body ``mu+ -> e+ e+ e-`` at rest
   (:func:`muonbsm.generator.phase_space.flat_decay`, weights normalised to sum 1);
-* ``ic``: internal conversion (:class:`~muonbsm.generator.processes.muon_decay.InternalConversion`);
+* ``ic``: internal conversion (:class:`~muonbsm.generator.processes.mu3e.process.InternalConversion`);
 * ``dark-photon:<mass>``: prompt dark photon (:func:`muonbsm.models.mu3e.dark_photon`,
   epsilon = 1e-3; the efficiency does not depend on epsilon for prompt decays).
 
@@ -23,7 +23,7 @@ import numpy as np
 from muonbsm.constants import M_E, M_MU
 from muonbsm.events import from_arrays
 from muonbsm.generator.phase_space import flat_decay
-from muonbsm.generator.processes.muon_decay import InternalConversion, XEmission
+from muonbsm.generator.processes.mu3e.process import InternalConversion, XEmission
 from muonbsm.generator.generate import TrainingOptions, sample_events
 from muonbsm.generator.sampling import Process
 from muonbsm.models.mu3e import dark_photon

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from muonbsm.generator.cuts import LeptonCuts, MeeWindow
-from muonbsm.generator.processes.muon_decay import InternalConversion, XEmission
+from muonbsm.generator.processes.mu3e.cuts import LeptonCuts, MeeWindow
+from muonbsm.generator.processes.mu3e.process import InternalConversion, XEmission
 from muonbsm.generator.sampling import Process
 from muonbsm.models import mu3e
 
@@ -50,7 +50,7 @@ def build_process(card: dict[str, Any]) -> Process:
     cuts = LeptonCuts(cuts_card["min_energy"], cuts_card["min_pt"])
     window = MeeWindow(*cuts_card["mee_window"]) if cuts_card["mee_window"] else None
     if proc["name"] == "alp":
-        from muonbsm.generator.processes.alp_production import AlpProduction
+        from muonbsm.generator.processes.alp.production import AlpProduction
 
         return AlpProduction(**card["alp"], prompt=proc["prompt"])
     pol = tuple(proc["polarization"])

@@ -24,7 +24,7 @@ def _finite(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from muonbsm.analysis.mu3e_reach import analyze_card, format_rows
+    from muonbsm.analysis.mu3e.reach import analyze_card, format_rows
 
     rows = analyze_card(args.card, progress=not args.json)
     emit([_finite(r) for r in rows], args.json, format_rows(rows))

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(args: argparse.Namespace) -> dict[str, Any]:
-    from muonbsm.generator.cuts import LeptonCuts, MeeWindow
+    from muonbsm.generator.processes.mu3e.cuts import LeptonCuts, MeeWindow
 
     window = MeeWindow(*args.mee_window) if args.mee_window else None
     return {"polarization": tuple(args.polarization), "cuts": LeptonCuts(args.min_energy, args.min_pt), "mee_window": window}
@@ -52,14 +52,14 @@ def _integrate(process: Any, args: argparse.Namespace) -> dict[str, Any]:
 
 def ic_rate(args: argparse.Namespace) -> dict[str, Any]:
     """Fiducial BR(mu -> e nu nu e e) for the options in ``args``."""
-    from muonbsm.generator.processes.muon_decay import InternalConversion
+    from muonbsm.generator.processes.mu3e.process import InternalConversion
 
     return _integrate(InternalConversion(**_common(args)), args)
 
 
 def signal_rate(args: argparse.Namespace) -> dict[str, Any]:
     """BR(mu -> e nu nu X) and BR(X -> ee) for the model in ``args``."""
-    from muonbsm.generator.processes.muon_decay import XEmission
+    from muonbsm.generator.processes.mu3e.process import XEmission
     from muonbsm.generator.processes.registry import x_model
 
     model = x_model(args.model, args.mass, epsilon=args.epsilon, g_e=args.g_e, g_mu=args.g_mu,

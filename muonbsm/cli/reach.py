@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from muonbsm.analysis.reach import format_table, reach_table
+    from muonbsm.analysis.fixed_target.reach import format_table, reach_table
 
     rows = reach_table(args.card, details=args.details)
     emit(rows, args.json, format_table(rows))

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _xsec(args: argparse.Namespace) -> int:
-    from muonbsm.generator.processes.alp_cross_section import alp_cross_section
+    from muonbsm.generator.processes.alp.cross_section import alp_cross_section
 
     r = alp_cross_section(args.target, args.energy, args.ma, args.c_over_lambda, args.theta,
                           rel_precision=args.precision, seed=args.seed, t_max=args.t_max)
@@ -80,7 +80,7 @@ def _grid(values, spec, name: str) -> np.ndarray:
 
 
 def _table(args: argparse.Namespace) -> int:
-    from muonbsm.generator.xsec_table import write_xsec_table
+    from muonbsm.generator.processes.alp.xsec_table import write_xsec_table
 
     energies = _grid(args.energies, args.energy_grid, "energy")
     masses = _grid(args.masses, args.mass_grid, "mass")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from muonbsm.analysis.bands import TARGETS, GMinus2Target, band_from_unit, coupling_band, get_target
+from muonbsm.analysis.stats.bands import TARGETS, GMinus2Target, band_from_unit, coupling_band, get_target
 
 
 def test_targets() -> None:

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 from scipy.special import erf, lambertw
 
-from muonbsm.analysis.bump_hunt import bump_hunt_limit, in_window, optimal_window, window_sums
+from muonbsm.analysis.mu3e.bump_hunt import bump_hunt_limit, in_window, optimal_window, window_sums
 
 
 def test_window_sums_match_masks() -> None:

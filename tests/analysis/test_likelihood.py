@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import brentq
 from scipy.special import lambertw
 
-from muonbsm.analysis.likelihood import (
+from muonbsm.analysis.stats.likelihood import (
     BinnedModel, drop_sparse_bins, fill_2d, q_gaussian, q_poisson, solve_mu,
 )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from muonbsm.analysis.likelihood import BinnedModel, fill_2d, solve_mu
-from muonbsm.analysis.limits import coupling_limit, expected_limit, gain, q_threshold, scan_expected_limits
+from muonbsm.analysis.stats.likelihood import BinnedModel, fill_2d, solve_mu
+from muonbsm.analysis.stats.limits import coupling_limit, expected_limit, gain, q_threshold, scan_expected_limits
 
 
 def model(s: np.ndarray, b: np.ndarray, n_mc: int = 400, br: float = 1e-12) -> BinnedModel:

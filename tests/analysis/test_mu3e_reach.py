@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muonbsm.analysis.mu3e_reach import REQUIRED_KEYS, analyze_card, format_rows, load_card
-from muonbsm.analysis.mu3e_samples import BUILTIN_MODELS, DetectorLevel
-from muonbsm.analysis.mu3e_scan import paired_variables
+from muonbsm.analysis.mu3e.reach import REQUIRED_KEYS, analyze_card, format_rows, load_card
+from muonbsm.analysis.mu3e.samples import BUILTIN_MODELS, DetectorLevel
+from muonbsm.analysis.mu3e.scan import paired_variables
 
 CARD = """
 [scan]

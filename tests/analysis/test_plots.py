@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from muonbsm.analysis.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach, plot_variable
+from muonbsm.analysis.mu3e.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach, plot_variable
 
 
 def test_all_plots(tmp_path: Path) -> None:

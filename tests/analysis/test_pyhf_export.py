@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from muonbsm.analysis.likelihood import BinnedModel
-from muonbsm.analysis.limits import expected_limit
-from muonbsm.analysis.pyhf_export import pyhf_expected_limit, to_workspace
+from muonbsm.analysis.stats.likelihood import BinnedModel
+from muonbsm.analysis.stats.limits import expected_limit
+from muonbsm.analysis.stats.pyhf_export import pyhf_expected_limit, to_workspace
 
 pyhf = pytest.importorskip("pyhf")
 

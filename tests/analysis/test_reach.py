@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muonbsm.analysis.reach import (PB_TO_CM2, ReachSettings, _branching, compute_reach, energy_after,
+from muonbsm.analysis.fixed_target.reach import (PB_TO_CM2, ReachSettings, _branching, compute_reach, energy_after,
                                     load_reach_card, reach_table, sigma_length, solve_reach)
 from muonbsm.detector.fixed_target.config import get_experiment, load_experiments, parse_experiment
 from muonbsm.targets import get_target
@@ -124,7 +124,7 @@ def test_reach_table_end_to_end(tmp_path):
 
 
 def test_spectrum_beam_and_no_production(tmp_path):
-    from muonbsm.analysis.reach import format_table
+    from muonbsm.analysis.fixed_target.reach import format_table
     (tmp_path / "s.csv").write_text("energy_gev,dn_de\n500,1\n1000,1\n2000,1\n")
     exp = parse_experiment({"name": "S", "variant": "v", "target": "W", "thickness_cm": 10.0, "channels": ["invisible"],
                             "beam": {"spectrum_file": "s.csv", "charge": 0, "n_muons": 1e12, "spectrum_nodes": 3},

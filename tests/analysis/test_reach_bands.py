@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from muonbsm.analysis.alp_bands import DELTA_AMU_WP2020, SIGMA_AMU_WP2020, amu_band, load_bound, relic_line
+from muonbsm.analysis.fixed_target.bands import DELTA_AMU_WP2020, SIGMA_AMU_WP2020, amu_band, load_bound, relic_line
 from muonbsm.constants import M_TAU
 from muonbsm.models.alp import amu_closed_form, sigmav_chichi_to_mutau
 

@@ -6,9 +6,9 @@ import awkward as ak
 import numpy as np
 import pytest
 
-from muonbsm.analysis import alp_plots
-from muonbsm.analysis.alp_signal import signal_events
-from muonbsm.generator.processes.alp_production import ALP_PDG, nucleus_pdg
+from muonbsm.analysis.fixed_target import plots as alp_plots
+from muonbsm.analysis.fixed_target.signal import signal_events
+from muonbsm.generator.processes.alp.production import ALP_PDG, nucleus_pdg
 from muonbsm.constants import M_TAU
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from muonbsm.analysis import variables as V
+from muonbsm.analysis.mu3e import variables as V
 from muonbsm.constants import M_E, M_MU
 from muonbsm.events import from_arrays
 

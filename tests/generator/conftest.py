@@ -2,7 +2,7 @@
 
 import pytest
 
-from muonbsm.generator.processes.muon_decay import InternalConversion, flat_matrix_element
+from muonbsm.generator.processes.mu3e.process import InternalConversion, flat_matrix_element
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import vegas
 from scipy.integrate import quad
 
 from muonbsm.constants import ALPHA, GEV2_TO_PB, M_MU, M_TAU
-from muonbsm.generator.processes import alp_cross_section as X
+from muonbsm.generator.processes.alp import cross_section as X
 
 
 def _phi2(s, m1, m2):

@@ -5,7 +5,7 @@ import pytest
 
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.generator import dirac
-from muonbsm.generator.processes import alp_kinematics as K
+from muonbsm.generator.processes.alp import kinematics as K
 
 M = 193.0
 

@@ -5,8 +5,8 @@ import pytest
 
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.generator import dirac
-from muonbsm.generator.processes import alp_kinematics as K
-from muonbsm.generator.processes import alp_matrix_element as ME
+from muonbsm.generator.processes.alp import kinematics as K
+from muonbsm.generator.processes.alp import matrix_element as ME
 
 M = 193.0
 

@@ -6,7 +6,7 @@ import pytest
 
 from muonbsm import io
 from muonbsm.generator.generate import TrainingOptions, generate
-from muonbsm.generator.processes.alp_production import ALP_PDG, AlpProduction, nucleus_pdg
+from muonbsm.generator.processes.alp.production import ALP_PDG, AlpProduction, nucleus_pdg
 
 FAST = TrainingOptions(nitn=4, neval=5000, n_probe=20_000)
 

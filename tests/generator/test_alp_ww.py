@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from muonbsm.constants import ALPHA, GEV2_TO_PB, M_MU
-from muonbsm.generator import nucleus
-from muonbsm.generator.processes.alp_cross_section import alp_cross_section
+from muonbsm.generator.processes.alp import form_factors as nucleus
+from muonbsm.generator.processes.alp.cross_section import alp_cross_section
 
 
 def _gl(n, a, b):

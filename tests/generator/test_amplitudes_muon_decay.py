@@ -1,5 +1,5 @@
 """Oracle matrix elements of mu+ decay: Michel normalisation and spectrum, Ward identity,
-Lorentz and rotation covariance (muonbsm.generator.amplitudes.muon_decay)."""
+Lorentz and rotation covariance (muonbsm.generator.processes.mu3e.matrix_element_oracle)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from muonbsm.constants import E_CHARGE, G_F, M_E, M_MU
-from muonbsm.generator.amplitudes import muon_decay as md
+from muonbsm.generator.processes.mu3e import matrix_element_oracle as md
 from muonbsm.generator import phase_space as ps
 from muonbsm.models import mu3e
 

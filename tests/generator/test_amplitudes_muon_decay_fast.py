@@ -1,4 +1,4 @@
-"""Numba kernels against the explicit-matrix oracle (muonbsm.generator.amplitudes)."""
+"""Numba kernels against the explicit-matrix oracle (muonbsm.generator.processes.mu3e.matrix_element)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from muonbsm.constants import M_E
-from muonbsm.generator.amplitudes import muon_decay as oracle
-from muonbsm.generator.amplitudes import muon_decay_fast as fast
+from muonbsm.generator.processes.mu3e import matrix_element_oracle as oracle
+from muonbsm.generator.processes.mu3e import matrix_element as fast
 from muonbsm.models import mu3e
 
 from .muon_decay_samples import flat, x_events

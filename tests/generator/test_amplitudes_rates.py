@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from muonbsm.constants import ALPHA, G_F, M_E, M_MU
-from muonbsm.generator.amplitudes import muon_decay_fast as mf
+from muonbsm.generator.processes.mu3e import matrix_element as mf
 from muonbsm.models import mu3e
 
 from .muon_decay_samples import x_events

@@ -5,13 +5,13 @@ import pytest
 
 from muonbsm import io
 from muonbsm.constants import GAMMA_MU, M_E, M_MU
-from muonbsm.generator.cuts import MeeWindow
+from muonbsm.generator.processes.mu3e.cuts import MeeWindow
 from muonbsm.generator.generate import TrainingOptions, generate, plan_trials
 from muonbsm.generator.phase_space import flat_decay
-from muonbsm.generator.processes.muon_decay import InternalConversion
+from muonbsm.generator.processes.mu3e.process import InternalConversion
 from muonbsm.generator.sampling import max_weight, train_channels
 
-from muonbsm.generator.processes.muon_decay import flat_matrix_element as unit_me2
+from muonbsm.generator.processes.mu3e.process import flat_matrix_element as unit_me2
 
 FAST = TrainingOptions(nitn=4, neval=5000, n_probe=20_000)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from muonbsm.generator import nucleus
+from muonbsm.generator.processes.alp import form_factors as nucleus
 
 
 def test_limits():

@@ -5,7 +5,7 @@ import pytest
 
 from muonbsm.constants import M_E, M_MU
 from muonbsm.generator.phase_space import boost, flat_decay, invariant_mass_squared, massless_volume, two_body_decay
-from muonbsm.generator.processes.muon_decay_kinematics import MuonDecayChannel
+from muonbsm.generator.processes.mu3e.kinematics import MuonDecayChannel
 
 
 @pytest.mark.parametrize("k", [2, 3, 4, 5])

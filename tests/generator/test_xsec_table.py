@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from muonbsm.generator import xsec_table as T
+from muonbsm.generator.processes.alp import xsec_table as T
 
 
 def test_write_read_and_cache(tmp_path):

@@ -40,14 +40,14 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from muonbsm.analysis.alp_signal import signal_events
+from muonbsm.analysis.fixed_target.signal import signal_events
 from muonbsm.generator.progress import Progress
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.detector.fixed_target.config import Experiment, load_experiments
 from muonbsm.detector.fixed_target.features import event_features
 from muonbsm.detector.fixed_target.selection import CutFlow, apply_selection
-from muonbsm.generator.processes.alp_cross_section import alp_cross_section
-from muonbsm.generator.processes.alp_kinematics import threshold_energy
+from muonbsm.generator.processes.alp.cross_section import alp_cross_section
+from muonbsm.generator.processes.alp.kinematics import threshold_energy
 from muonbsm.models.alp import couplings, g_mutau, width_chichi, width_mutau_per_mode
 from muonbsm.targets import get_target
 
@@ -127,7 +127,7 @@ class SigmaCache:
     """sigma(target, E, m_a) [pb] at C/Lambda = 1 TeV^-1 from the exact 2->3 integration, cached.
 
     Below threshold the cross section is 0. ``theta`` [rad], ``rel_precision`` and ``seed`` go to
-    :func:`~muonbsm.generator.processes.alp_cross_section.alp_cross_section`.
+    :func:`~muonbsm.generator.processes.alp.cross_section.alp_cross_section`.
     """
 
     def __init__(self, theta: float = 0.0, rel_precision: float = 0.01, seed: int = 0) -> None:
@@ -226,7 +226,7 @@ def compute_reach(exp: Experiment, m_a: float, channel: str, settings: ReachSett
     """Reach of ``exp`` in ``channel`` at ALP mass ``m_a`` [GeV].
 
     ``events_fn(target, energy, m_a, channel, n, rng, theta=, m_chi=, frac_mu_minus=)`` gives
-    weighted events in the fixed layout (default :func:`~muonbsm.analysis.alp_signal.signal_events`);
+    weighted events in the fixed layout (default :func:`~muonbsm.analysis.fixed_target.signal.signal_events`);
     ``events_cache`` (dict) shares samples between variants with the same beam and target.
     Efficiencies of a spectrum are sigma-weighted over its nodes.
     """

@@ -1,4 +1,4 @@
-"""Expected limits from a :class:`~muonbsm.analysis.likelihood.BinnedModel`, and their conversion.
+"""Expected limits from a :class:`~muonbsm.analysis.stats.likelihood.BinnedModel`, and their conversion.
 
 :func:`expected_limit` applies the sparse-bin rule (seed App. C.3), solves ``q(mu) = q_target``
 (seed Eq. (7); 2.71 for the expected one-sided 95% CL, the seed's convention; the exact
@@ -18,7 +18,7 @@ Monte Carlo statistical uncertainty of the templates (``mc_error``):
   background with the Gaussian statistic are dropped, as the sparse-bin rule would.
 
 Both describe the MC-template uncertainty of the *expected limit*; they are not nuisance
-parameters in the likelihood (see :mod:`muonbsm.analysis.pyhf_export` for a profiled staterror).
+parameters in the likelihood (see :mod:`muonbsm.analysis.stats.pyhf_export` for a profiled staterror).
 
 >>> round(coupling_limit(4e-14, 1e-12, 1e-3), 6)
 0.0002
@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from muonbsm.analysis.likelihood import STATISTICS, BinnedModel, drop_sparse_bins, solve_mu
+from muonbsm.analysis.stats.likelihood import STATISTICS, BinnedModel, drop_sparse_bins, solve_mu
 
 __all__ = [
     "LimitResult",
@@ -156,7 +156,7 @@ def expected_limit(
 ) -> LimitResult:
     """Expected upper limit of one binned model (Asimov data = background).
 
-    Applies :func:`~muonbsm.analysis.likelihood.drop_sparse_bins` with ``min_bkg_events``
+    Applies :func:`~muonbsm.analysis.stats.likelihood.drop_sparse_bins` with ``min_bkg_events``
     (seed: 10), solves ``q(mu) = q_threshold(cl)`` with ``statistic`` ("poisson" or
     "gaussian") and estimates the MC-template uncertainty with ``mc_error``
     ("none", "linear", "toys"; the latter uses ``n_toys`` draws from ``rng``).

@@ -1,12 +1,12 @@
 """One point of the Mu3e reach scan: bump hunt, 2D angular limit, gain and coupling limit.
 
 Seed 004, Sec. II-III and App. C.3, on detector-level samples
-(:class:`~muonbsm.analysis.mu3e_samples.DetectorLevel`):
+(:class:`~muonbsm.analysis.mu3e.samples.DetectorLevel`):
 
 1. pairing closest to ``m_X`` with the *smeared* masses, Eq. (2); angles and energies from the
-   reconstructed momenta (:data:`~muonbsm.analysis.variables.VARIABLES`);
+   reconstructed momenta (:data:`~muonbsm.analysis.mu3e.variables.VARIABLES`);
 2. symmetric window ``|m_ee - m_X| < hw`` maximising ``S/sqrt(B)``
-   (:func:`~muonbsm.analysis.bump_hunt.optimal_window`, ``hw <= max_half_width``);
+   (:func:`~muonbsm.analysis.mu3e.bump_hunt.optimal_window`, ``hw <= max_half_width``);
 3. bump-hunt limit: the window as one bin; angular limit: the window events in a 2D histogram
    of a variable pair (30 x 30 by default), sparse bins dropped (< 10 background MC events);
    both expected one-sided 95% CL Asimov limits, ``q(mu) = 2.71``, seed Eq. (7);
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.analysis.bump_hunt import WindowResult, bump_hunt_limit, in_window, optimal_window
-from muonbsm.analysis.likelihood import fill_2d
-from muonbsm.analysis.limits import LimitResult, coupling_limit, expected_limit
-from muonbsm.analysis.mu3e_samples import DetectorLevel, ModelSpec
-from muonbsm.analysis.variables import VARIABLES, Pairing
+from muonbsm.analysis.mu3e.bump_hunt import WindowResult, bump_hunt_limit, in_window, optimal_window
+from muonbsm.analysis.stats.likelihood import fill_2d
+from muonbsm.analysis.stats.limits import LimitResult, coupling_limit, expected_limit
+from muonbsm.analysis.mu3e.samples import DetectorLevel, ModelSpec
+from muonbsm.analysis.mu3e.variables import VARIABLES, Pairing
 
 __all__ = ["PAIRS", "VARIABLE_RANGES", "AnalysisSettings", "paired_variables", "window", "analyze_point"]
 
@@ -88,7 +88,7 @@ def analyze_point(
     """Rows (one per ``decays`` x ``pairs``) for model ``spec`` at ``m_x`` [GeV].
 
     ``br_ref`` is the total signal BR at the reference couplings. Each row holds the keys of
-    :func:`muonbsm.analysis.mu3e_reach.analyze_card`.
+    :func:`muonbsm.analysis.mu3e.reach.analyze_card`.
     """
     win = window(m_x, sig, bkg, settings)
     names = tuple(sorted({"m_ee", *[v for p in pairs for v in PAIRS[p]]}))

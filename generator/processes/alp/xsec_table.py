@@ -21,9 +21,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from muonbsm.constants import M_MU, M_TAU
-from muonbsm.generator.processes.alp_cross_section import alp_cross_section
+from muonbsm.generator.processes.alp.cross_section import alp_cross_section
 from muonbsm.generator.progress import Progress
-from muonbsm.generator.processes.alp_kinematics import threshold_energy
+from muonbsm.generator.processes.alp.kinematics import threshold_energy
 from muonbsm.targets import Target, get_target
 
 __all__ = ["compute_grid", "write_xsec_table", "read_xsec_table", "XsecTable", "default_cache_dir"]

@@ -1,6 +1,6 @@
 """Figures of the LFV-ALP fixed-target study (seed 000, Figs. 5-7), each from one command.
 
-* ``python -m muonbsm.analysis.alp_plots fig5 -o fig5.png``: tau decay-length distributions
+* ``python -m muonbsm.analysis.fixed_target.plots fig5 -o fig5.png``: tau decay-length distributions
   d sigma / d log10(L_tau) [pb] for E_mu = 160 GeV, 1.5 TeV, 5 TeV and m_a = 2 (solid), 10 GeV
   (dashed) on Pb, C/Lambda = 1 TeV^-1; left: the production tau, right: the tau from a -> mu tau;
   the 2 mm and 2 cm resolutions shaded.
@@ -10,7 +10,7 @@
 * ``... fig7 samples/alp_reach.toml -o fig7.png``: visible-ALP reach (charge flip) with the bands.
 
 ``--rows rows.json`` reuses a table from ``muonbsm reach CARD --json`` instead of recomputing;
-``--bound FILE.csv`` (repeatable) overlays user bounds (:func:`muonbsm.analysis.alp_bands.load_bound`);
+``--bound FILE.csv`` (repeatable) overlays user bounds (:func:`muonbsm.analysis.fixed_target.bands.load_bound`);
 ``--thetas`` sets the (g-2) angles in units of pi.
 """
 
@@ -30,9 +30,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from muonbsm.analysis.alp_bands import amu_band, load_bound, relic_line  # noqa: E402
-from muonbsm.analysis.alp_signal import signal_events  # noqa: E402
-from muonbsm.analysis.reach import reach_table  # noqa: E402
+from muonbsm.analysis.fixed_target.bands import amu_band, load_bound, relic_line  # noqa: E402
+from muonbsm.analysis.fixed_target.signal import signal_events  # noqa: E402
+from muonbsm.analysis.fixed_target.reach import reach_table  # noqa: E402
 from muonbsm.detector.fixed_target.features import event_features  # noqa: E402
 
 __all__ = ["decay_length_histograms", "plot_fig5", "plot_reach", "main"]
@@ -138,7 +138,7 @@ def plot_reach(rows: list[dict[str, Any]], path: str | Path, channel: str, *,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``fig5 | fig6 CARD | fig7 CARD`` with ``-o OUT`` (see module docstring)."""
-    ap = argparse.ArgumentParser(prog="python -m muonbsm.analysis.alp_plots", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m muonbsm.analysis.fixed_target.plots", description=__doc__.split("\n")[0])
     ap.add_argument("figure", choices=("fig5", "fig6", "fig7"))
     ap.add_argument("card", nargs="?", help="reach card (fig6, fig7)")
     ap.add_argument("-o", "--output", required=True)

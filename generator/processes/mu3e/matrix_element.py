@@ -1,8 +1,8 @@
 r"""Fast (numba) helicity amplitudes for mu+ -> e+ nu nubar (e+ e- | X), muon at rest.
 
 Same physics, conventions and normalisation as the oracle
-:mod:`muonbsm.generator.amplitudes.muon_decay` (see its docstring for the Lagrangian and the
-amplitude), evaluated with two-component spinors (:mod:`muonbsm.generator.amplitudes.weyl`):
+:mod:`muonbsm.generator.processes.mu3e.matrix_element_oracle` (see its docstring for the Lagrangian and the
+amplitude), evaluated with two-component spinors (:mod:`muonbsm.generator.processes.mu3e.weyl`):
 
 * only the left-handed neutrino and right-handed antineutrino contribute (V-A), so each
   Fermi current is one :math:`\psi_L^\dagger\bar\sigma^\alpha\chi_L` product;
@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from muonbsm.constants import E_CHARGE, G_F, M_E, M_MU
 from muonbsm.generator import dirac as d
-from muonbsm.generator.amplitudes import weyl as w
+from muonbsm.generator.processes.mu3e import weyl as w
 from muonbsm.models.mu3e import XModel
 
 __all__ = ["me2_michel", "me2_ic", "me2_ic_true_pair", "me2_signal"]

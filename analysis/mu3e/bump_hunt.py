@@ -4,7 +4,7 @@ Seed Sec. II and App. C.3: a symmetric window ``|m_ee - m_X| < delta`` with ``de
 maximise ``S / sqrt(B)`` (the seed's optimum value was not recovered), then the expected limit of
 the single-bin Asimov Poisson likelihood with the same ``q`` formula as the angular analysis
 (seed Eq. (7) with one bin). The ratio of this limit to the 2D angular limit is the gain of
-seed Fig. 5 (:func:`muonbsm.analysis.limits.gain`).
+seed Fig. 5 (:func:`muonbsm.analysis.stats.limits.gain`).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(1)
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.analysis.likelihood import BinnedModel
-from muonbsm.analysis.limits import LimitResult, expected_limit
+from muonbsm.analysis.stats.likelihood import BinnedModel
+from muonbsm.analysis.stats.limits import LimitResult, expected_limit
 
 __all__ = ["WindowResult", "window_sums", "optimal_window", "in_window", "window_model", "bump_hunt_limit"]
 

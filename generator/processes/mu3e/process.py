@@ -47,11 +47,11 @@ from numpy.typing import NDArray
 
 from muonbsm.constants import GAMMA_MU, M_E, M_MU
 from muonbsm.events import STATUS_DECAYED, from_arrays
-from muonbsm.generator.amplitudes.muon_decay_fast import me2_ic, me2_signal
-from muonbsm.generator.cuts import LeptonCuts, MeeWindow
+from muonbsm.generator.processes.mu3e.matrix_element import me2_ic, me2_signal
+from muonbsm.generator.processes.mu3e.cuts import LeptonCuts, MeeWindow
 from muonbsm.generator.decays.kinematics import decay_vertices
-from muonbsm.generator.processes.muon_decay_kinematics import MuonDecayChannel
-from muonbsm.generator.processes.muon_decay_photon_channel import PhotonPairChannel
+from muonbsm.generator.processes.mu3e.kinematics import MuonDecayChannel
+from muonbsm.generator.processes.mu3e.photon_channel import PhotonPairChannel
 from muonbsm.models.mu3e import XModel
 
 __all__ = ["InternalConversion", "XEmission", "MU3E_POLARIZATION", "flat_matrix_element"]

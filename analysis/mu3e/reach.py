@@ -1,10 +1,10 @@
 """End-to-end Mu3e reach from a TOML card: ``muonbsm analyze samples/mu3e_reach.toml``.
 
 For every model and mass of the card (seed 004, Secs. II-III, App. C.3): signal and windowed IC
-background samples (:mod:`~muonbsm.analysis.mu3e_samples`, cached), the parametrised detector,
+background samples (:mod:`~muonbsm.analysis.mu3e.samples`, cached), the parametrised detector,
 the optimal m_ee window, the bump-hunt and 2D angular expected limits on
 BR(mu -> e nu nu X) x BR(X -> ee), their ratio (gain) and the coupling limits
-(:mod:`~muonbsm.analysis.mu3e_scan`), for each number of muon decays. Writes a CSV and a JSON
+(:mod:`~muonbsm.analysis.mu3e.scan`), for each number of muon decays. Writes a CSV and a JSON
 table and the figures of seed Figs. 4-7 to ``results_dir``.
 
 Card (all keys optional except ``[scan] models`` and ``masses_mev``; unknown keys raise)::
@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from muonbsm.analysis.bands import TARGETS, band_from_unit
-from muonbsm.analysis.bump_hunt import in_window
-from muonbsm.analysis.mu3e_samples import BUILTIN_MODELS, ModelSpec, SampleFactory, SampleSettings
-from muonbsm.analysis.mu3e_scan import PAIRS, VARIABLE_RANGES, AnalysisSettings, analyze_point, paired_variables
-from muonbsm.analysis.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach
+from muonbsm.analysis.stats.bands import TARGETS, band_from_unit
+from muonbsm.analysis.mu3e.bump_hunt import in_window
+from muonbsm.analysis.mu3e.samples import BUILTIN_MODELS, ModelSpec, SampleFactory, SampleSettings
+from muonbsm.analysis.mu3e.scan import PAIRS, VARIABLE_RANGES, AnalysisSettings, analyze_point, paired_variables
+from muonbsm.analysis.mu3e.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach
 
 if sys.version_info >= (3, 11):
     import tomllib

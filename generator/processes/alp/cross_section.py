@@ -24,9 +24,9 @@ import vegas
 from numpy.typing import NDArray
 
 from muonbsm.constants import GEV2_TO_PB, M_MU, M_TAU
-from muonbsm.generator import nucleus
-from muonbsm.generator.processes import alp_kinematics as kinem
-from muonbsm.generator.processes.alp_matrix_element import amplitude_squared
+from muonbsm.generator.processes.alp import form_factors as nucleus
+from muonbsm.generator.processes.alp import kinematics as kinem
+from muonbsm.generator.processes.alp.matrix_element import amplitude_squared
 from muonbsm.models.alp import couplings as lfv_couplings
 from muonbsm.targets import Target, get_target
 

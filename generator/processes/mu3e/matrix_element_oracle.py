@@ -2,7 +2,7 @@ r"""Oracle matrix elements of polarised mu+ decays, with explicit 4x4 Dirac matr
 
 Slow and explicit: every spinor and gamma matrix is built with :mod:`muonbsm.generator.dirac`
 and all helicities (including those killed by V-A) are summed. The fast kernels in
-:mod:`muonbsm.generator.amplitudes.muon_decay_fast` are tested against this module.
+:mod:`muonbsm.generator.processes.mu3e.matrix_element` are tested against this module.
 
 Physics (Fermi theory, V-A, LO, exact lepton masses)
 ----------------------------------------------------

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from muonbsm.constants import ALPHA
 from muonbsm.generator import dirac
-from muonbsm.generator.processes.alp_kinematics import Kinematics
+from muonbsm.generator.processes.alp.kinematics import Kinematics
 
 __all__ = ["lepton_trace", "lepton_trace_fast", "amplitude_squared"]
 

@@ -37,10 +37,10 @@ from numpy.typing import NDArray
 
 from muonbsm import io
 from muonbsm.detector.mu3e import Mu3eConfig, calibrate, load_config, simulate
-from muonbsm.generator.cuts import LeptonCuts, MeeWindow
+from muonbsm.generator.processes.mu3e.cuts import LeptonCuts, MeeWindow
 from muonbsm.generator.executors import make_executor
 from muonbsm.generator.generate import TrainingOptions, generate
-from muonbsm.generator.processes.muon_decay import InternalConversion, XEmission
+from muonbsm.generator.processes.mu3e.process import InternalConversion, XEmission
 from muonbsm.generator.processes.registry import x_model
 from muonbsm.generator.sampling import train
 from muonbsm.models.mu3e import XModel

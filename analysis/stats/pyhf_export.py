@@ -1,11 +1,11 @@
-"""Export a :class:`~muonbsm.analysis.likelihood.BinnedModel` as a pyhf workspace and cross-check.
+"""Export a :class:`~muonbsm.analysis.stats.likelihood.BinnedModel` as a pyhf workspace and cross-check.
 
 The workspace (pyhf JSON schema) has one channel with the (kept) bins, a ``signal`` sample with
 a free ``normfactor`` ``mu`` and a ``background`` sample with an optional ``staterror``
 (absolute uncertainties ``sqrt(sum w^2)`` of the background MC). The observations are the
 background expectation (Asimov), as in seed Eq. (6).
 
-Cross-checks of the expected limit of :func:`muonbsm.analysis.limits.expected_limit`:
+Cross-checks of the expected limit of :func:`muonbsm.analysis.stats.limits.expected_limit`:
 
 * ``method="logpdf"``: ``q(mu) = -2 [ln L(mu) - ln L(0)]`` from ``model.logpdf`` with the
   nuisance parameters (if any) fixed at nominal; the ``q = q_target`` crossing equals our
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq
 
-from muonbsm.analysis.likelihood import BinnedModel
+from muonbsm.analysis.stats.likelihood import BinnedModel
 
 __all__ = ["to_workspace", "pyhf_expected_limit"]
 

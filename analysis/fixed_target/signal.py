@@ -1,7 +1,7 @@
 """Weighted ALP signal samples for the fixed-target efficiencies, from the event generator.
 
-:func:`signal_events` is the ``events_fn`` of :mod:`muonbsm.analysis.reach`: it generates
-:class:`~muonbsm.generator.processes.alp_production.AlpProduction` events (exact 2->3
+:func:`signal_events` is the ``events_fn`` of :mod:`muonbsm.analysis.fixed_target.reach`: it generates
+:class:`~muonbsm.generator.processes.alp.production.AlpProduction` events (exact 2->3
 production, ALP decay forced into the requested channel, both taus decayed) in memory, with
 weights in pb at C/Lambda = 1 TeV^-1 (the production cross section; the branching ratio is
 applied by the reach). A beam of unknown charge mixes mu- and mu+ samples.
@@ -13,7 +13,7 @@ import awkward as ak
 import numpy as np
 
 from muonbsm.generator.generate import TrainingOptions, sample_events
-from muonbsm.generator.processes.alp_production import AlpProduction
+from muonbsm.generator.processes.alp.production import AlpProduction
 from muonbsm.targets import Target
 
 __all__ = ["signal_events"]

@@ -1,7 +1,7 @@
 r"""Events of :math:`\mu N \to \tau N a` with ALP and tau decays, in the lab frame.
 
 The production point comes from the exact 2->3 cross section of
-:mod:`muonbsm.generator.processes.alp_cross_section` (variables ``ln(1-x)``,
+:mod:`muonbsm.generator.processes.alp.cross_section` (variables ``ln(1-x)``,
 ``ln theta_a``, ``ln t``, ``phi_q`` on the unit hypercube; weight in pb), rotated by a uniform
 azimuth about the beam axis (z), which that integrand integrates out. The ALP decays to
 :math:`\mu^\mp\tau^\pm` (both charge modes, labelled) or :math:`\chi\bar\chi` with the
@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.events import STATUS_DECAYED, STATUS_INCOMING, append_particles, from_arrays
 from muonbsm.generator.decays import decay_alps, decay_taus
-from muonbsm.generator.processes.alp_cross_section import AlpSetup, integrand, make_setup
+from muonbsm.generator.processes.alp.cross_section import AlpSetup, integrand, make_setup
 from muonbsm.models.alp import branching_ratios
 from muonbsm.targets import Target, get_target
 

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from muonbsm.constants import M_E, M_MU
 from muonbsm.generator.phase_space import invariant_mass_squared, two_body_weight
-from muonbsm.generator.processes.muon_decay_kinematics import _two_body
+from muonbsm.generator.processes.mu3e.kinematics import _two_body
 
 __all__ = ["PhotonPairChannel"]
 
