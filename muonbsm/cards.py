@@ -13,6 +13,8 @@ section, the key and what is allowed.
 
 from __future__ import annotations
 
+from muonbsm.errors import CardError
+
 import os
 import sys
 from collections.abc import Callable
@@ -27,10 +29,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = ["CardError", "SCHEMA", "PROCESSES", "MODELS", "read_toml", "load_card", "parse_card"]
-
-
-class CardError(ValueError):
-    """A run card that cannot be used, with the reason."""
 
 
 PROCESSES = ("mu3e-ic", "mu3e-signal", "alp")
