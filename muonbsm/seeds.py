@@ -27,6 +27,12 @@ name                        id   idx    used for
 ``reach.fixed_target``      10   2      fixed-target reach efficiency: experiment ``i``,
                                         channel ``j`` (prefix; follow with ``mass``)
 ``plots``                   11   0      samples drawn only for figures
+``generation``              12   0      event generation of a sample or mass point: its own
+                                        draws, or (via :func:`int_seed`) the integer master
+                                        seed of a generator run, whose ``generation.*``
+                                        streams then derive from that integer
+``rate``                    13   0      vegas integration of a total rate (via
+                                        :func:`int_seed`)
 ==========================  ===  =====  ====================================================
 
 >>> seed_sequence(1, "generation.chunk", 3).spawn_key
@@ -43,7 +49,7 @@ from typing import Final
 
 import numpy as np
 
-__all__ = ["STREAMS", "seed_sequence", "rng", "spawn_key"]
+__all__ = ["STREAMS", "seed_sequence", "rng", "spawn_key", "int_seed"]
 
 #: name -> (id, number of integer indices that follow the name)
 STREAMS: Final[dict[str, tuple[int, int]]] = {
@@ -59,6 +65,8 @@ STREAMS: Final[dict[str, tuple[int, int]]] = {
     "decays": (9, 0),
     "reach.fixed_target": (10, 2),
     "plots": (11, 0),
+    "generation": (12, 0),
+    "rate": (13, 0),
 }
 
 _MAX_INDEX: Final = 2**32  # SeedSequence folds keys into 32-bit words: keep each in one word
@@ -107,3 +115,18 @@ def seed_sequence(seed: int, *path: str | int) -> np.random.SeedSequence:
 def rng(seed: int, *path: str | int) -> np.random.Generator:
     """A PCG64 :class:`numpy.random.Generator` on the stream ``path`` of master ``seed``."""
     return np.random.default_rng(seed_sequence(seed, *path))
+
+
+def int_seed(seed: int, *path: str | int) -> int:
+    """An integer master seed in ``[0, 2^63)`` drawn from the stream ``path`` of ``seed``.
+
+    For stages that take an integer seed and derive their own streams from it (an event
+    generator run nested in a multi-sample job): the nested run's streams are then
+    ``SeedSequence(int_seed(...), spawn_key=...)``, independent of every stream of ``seed``.
+
+    >>> int_seed(1, "sample", 0, "generation") == int_seed(1, "sample", 0, "generation")
+    True
+    >>> int_seed(1, "sample", 0, "generation") != int_seed(1, "sample", 1, "generation")
+    True
+    """
+    return int(seed_sequence(seed, *path).generate_state(1, np.uint64)[0] >> np.uint64(1))
