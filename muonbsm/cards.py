@@ -93,6 +93,16 @@ def _float(lo: float | None = None) -> Converter:
     return conv
 
 
+def _length(v: Any, where: str) -> float:
+    try:
+        x = units.length(v, where)
+    except ValueError as exc:
+        raise CardError(str(exc)) from None
+    if not x >= 0:
+        raise CardError(f"{where}: {v!r} must be a length >= 0 mm")
+    return x
+
+
 def _vector3(v: Any, where: str) -> list[float]:
     if not isinstance(v, list) or len(v) != 3 or not all(isinstance(c, (int, float)) for c in v):
         raise CardError(f"{where}: expected three numbers [x, y, z], got {v!r}")
@@ -140,8 +150,9 @@ SCHEMA: dict[str, dict[str, tuple[Converter, Any]]] = {
         "name": (_choice(MODELS), ...),
         "mass": (_energy(), ...),
         "epsilon": (_float(0.0), 0.0),
-        "g_e": (_float(0.0), 0.0),
-        "g_mu": (_float(0.0), 0.0),
+        "g_e": (_float(), 0.0),  # signed: the relative sign of g_e and g_mu interferes
+        "g_mu": (_float(), 0.0),
+        "ctau": (_length, None),  # stated c tau [mm] of a muon-only X (BR(X -> ee) = 1 assumed)
         "g_v_e": (_float(), 0.0),
         "g_a_e": (_float(), 0.0),
         "g_v_mu": (_float(), 0.0),

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             q.add_argument("--mass", required=True, type=energy_arg, help="X mass (GeV or with unit, e.g. 20MeV)")
             q.add_argument("--epsilon", type=float, default=0.0, help="dark-photon kinetic mixing")
             for c in ("g-e", "g-mu", "g-v-e", "g-a-e", "g-v-mu", "g-a-mu"):
-                q.add_argument(f"--{c}", type=float, default=0.0, help=f"coupling {c.replace('-', '_')}")
+                q.add_argument(f"--{c}", type=float, default=0.0, help=f"coupling {c.replace('-', '_')} (signed; write negative values as --{c}=-2e-5)")
         q.set_defaults(func=_main)
 
 
@@ -83,6 +83,7 @@ def _main(args: argparse.Namespace) -> int:
         out = signal_rate(args)
         text = (f"BR(mu+ -> e+ nu nubar X) = {out['branching_ratio']:.6e} +- {out['error']:.2e}\n"
                 f"BR(X -> e+ e-) = {out['br_x_to_ee']:.6g}{' (assumed: X has no electron coupling)' if out['br_x_to_ee_assumed'] else ''}\n"
-                f"c tau(X) = {out['ctau_mm']:.4g} mm")
+                + (f"c tau(X) = {out['ctau_mm']:.4g} mm" if out["ctau_mm"] is not None
+                   else "c tau(X): not determined (muon-only X, BR(X -> ee) = 1 assumed)"))
     emit(out, args.json, text)
     return 0

@@ -24,6 +24,15 @@ X -> ee vertex (:attr:`XModel.decay_couplings`), :attr:`XModel.br_ee_assumed` is
 :math:`\frac{1}{2m_\mu}\int d\Phi_4 d\Phi_2 |N|^2/(2M\,\Gamma_{\rm norm})
 = BR(\mu\to e\nu\bar\nu X)\times BR(X\to ee)_{\rm assumed}`.
 
+Lifetime. The decay length comes from the same width that normalises the rate. For an
+electron-coupled X the rate uses :math:`BR(X\to ee) = \Gamma_{ee}/\Gamma_{\rm tot}` and
+:math:`c\tau = \hbar c/\Gamma_{\rm tot}` (ee + mumu + gamma gamma). A muon-only X has no
+computable ee width: BR(X -> ee) = 1 is an assumption, so its lifetime must be *stated*
+(``ctau_stated_mm``); without it :attr:`XModel.ctau_mm` is None (the gamma gamma width of the
+muon loop alone would give 2.3 km at 20 MeV and g = 1e-4, contradicting BR(X -> ee) = 1).
+Knapen et al., arXiv:2311.17913, Eqs. (22)-(24): the ee width dominates the total width for
+:math:`g_e \gtrsim (\alpha/4\pi) (m_X/m_\mu) g_\mu` (their Eq. 23).
+
 One-loop :math:`\Delta a_\ell` (Leveille, Nucl. Phys. B137 (1978) 63; Jegerlehner-Nyffeler,
 Phys. Rept. 477 (2009) 1, Eq. 259 with internal lepton = external), :math:`r = M/m_\ell`:
 
@@ -45,6 +54,7 @@ import numpy as np
 from scipy.integrate import quad
 
 from muonbsm.constants import ALPHA, E_CHARGE, HBARC_GEV_MM, M_E, M_MU
+from muonbsm.errors import InputError, PhysicsRangeError
 
 __all__ = ["XModel", "dark_photon", "scalar", "pseudoscalar", "vector"]
 
@@ -73,6 +83,9 @@ class XModel:
 
     ``kind`` is "vector" (uses ``g_v_*``, ``g_a_*``) or "scalar" (uses ``g_s_*``, ``g_p_*``).
     Valid masses: ``2 M_E < mass < M_MU - M_E`` (X produced in mu decay, decaying to ee).
+    Couplings carry signs (the relative sign of e and mu couplings interferes in the rate).
+    ``ctau_stated_mm``: proper decay length [mm] of a muon-only X (BR(X -> ee) = 1 assumed);
+    not allowed for an electron-coupled X, whose lifetime follows from its widths.
     """
 
     kind: str
@@ -85,6 +98,7 @@ class XModel:
     g_a_e: float = 0.0
     g_v_mu: float = 0.0
     g_a_mu: float = 0.0
+    ctau_stated_mm: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("vector", "scalar"):
@@ -102,6 +116,12 @@ class XModel:
                 raise ValueError(f"{name} must be 0 for a {self.kind} X, got {getattr(self, name)}")
         if not any(getattr(self, name) != 0.0 for name in names):
             raise ValueError("couplings: at least one coupling of X must be non-zero")
+        if self.ctau_stated_mm is not None:
+            if self.electron_coupled:
+                raise InputError("ctau: an electron-coupled X has c tau = hbar c / Gamma_total from its couplings; "
+                                 "state c tau only for a muon-only X (BR(X -> ee) = 1 assumed)")
+            if not (math.isfinite(self.ctau_stated_mm) and self.ctau_stated_mm >= 0.0):
+                raise PhysicsRangeError(f"ctau: must be a finite length >= 0 mm, got {self.ctau_stated_mm}")
 
     def couplings(self, lepton: str) -> tuple[float, float]:
         """(g_S, g_P) or (g_V, g_A) of X to ``lepton`` ("e" or "mu")."""
@@ -193,9 +213,24 @@ class XModel:
         return self._width_ll(M_E, *self.decay_couplings)
 
     @property
-    def ctau_mm(self) -> float:
-        """Proper decay length c*tau = hbar c / Gamma_total in mm."""
-        return HBARC_GEV_MM / self.width_total
+    def ctau_mm(self) -> float | None:
+        """Proper decay length c*tau [mm] from the width that defines the decay.
+
+        Electron-coupled X: hbar c / Gamma_total (the width of :attr:`narrow_width_norm`).
+        Muon-only X: the stated ``ctau_stated_mm`` (None if not stated: the lifetime is not
+        determined by the couplings once BR(X -> ee) = 1 is assumed).
+        """
+        if self.electron_coupled:
+            return HBARC_GEV_MM / self.width_total
+        return self.ctau_stated_mm
+
+    def ctau_at_scale(self, scale: float) -> float | None:
+        """c*tau [mm] with every coupling multiplied by ``scale`` (widths scale as scale^2;
+        a stated muon-only lifetime is kept as stated)."""
+        ctau = self.ctau_mm
+        if ctau is None or not self.electron_coupled:
+            return ctau
+        return ctau / scale**2
 
     def delta_a(self, lepton: str = "mu") -> float:
         """One-loop contribution of X to a_l = (g-2)_l/2 of ``lepton`` ("mu" or "e") (Leveille)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 from scipy.integrate import quad
 
 from muonbsm.constants import ALPHA, E_CHARGE, M_E, M_MU
+from muonbsm.errors import InputError
 from muonbsm.models import mu3e
 
 
@@ -108,3 +110,64 @@ def test_validation() -> None:
     assert a.couplings_mu == (1e-4 * E_CHARGE, 0.0)
     with pytest.raises(ValueError, match="lepton"):
         a.couplings("tau")
+
+
+def test_lifetime_from_the_width_that_defines_the_decay() -> None:
+    """Electron-coupled: c tau = hbar c / Gamma_total, the width normalising the rate;
+    muon-only (BR(X -> ee) = 1 assumed): c tau is stated, never the gamma gamma width."""
+    from muonbsm.constants import HBARC_GEV_MM
+
+    mixed = mu3e.scalar(0.01, 1e-5, 1e-4)
+    assert mixed.ctau_mm == pytest.approx(HBARC_GEV_MM / mixed.narrow_width_norm, rel=1e-12)
+    # hand value: Gamma_ee = M g^2 beta^3 / (8 pi) dominates; c tau = 0.197327e-12 GeV mm / Gamma
+    b = math.sqrt(1 - 4 * M_E**2 / 0.01**2)
+    assert mixed.ctau_mm == pytest.approx(1.973269804e-13 / (0.01 * 1e-10 * b**3 / (8 * math.pi)), rel=1e-3)
+    assert mixed.ctau_at_scale(2.0) == pytest.approx(mixed.ctau_mm / 4.0, rel=1e-12)
+    muon_only = mu3e.scalar(0.02, 0.0, 1e-4)
+    assert muon_only.width_gammagamma > 0 and muon_only.ctau_mm is None  # 2.3 km from gamma gamma: not used
+    stated = dataclasses.replace(muon_only, ctau_stated_mm=0.5)
+    assert stated.ctau_mm == 0.5 and stated.ctau_at_scale(3.0) == 0.5
+    with pytest.raises(InputError, match="ctau"):
+        dataclasses.replace(mixed, ctau_stated_mm=1.0)
+    with pytest.raises(InputError, match="ctau"):
+        dataclasses.replace(muon_only, ctau_stated_mm=-1.0)
+
+
+def test_displaced_muon_only_x_needs_a_stated_lifetime() -> None:
+    from muonbsm.generator.processes.mu3e.process import XEmission
+
+    with pytest.raises(InputError, match=r"\[model\] ctau"):
+        XEmission(mu3e.scalar(0.02, 0.0, 1e-4), prompt=False)
+    XEmission(dataclasses.replace(mu3e.scalar(0.02, 0.0, 1e-4), ctau_stated_mm=0.3), prompt=False)
+
+
+def test_signed_couplings_in_cards_and_registry() -> None:
+    from muonbsm.cards import parse_card
+    from muonbsm.generator.processes.registry import build_process
+
+    card = parse_card({"run": {"seed": 1, "events": 10, "output": "x.parquet"},
+                       "process": {"name": "mu3e-signal"},
+                       "model": {"name": "scalar", "mass": "15MeV", "g_mu": 1e-4, "g_e": -2e-5}})
+    assert build_process(card).model.g_s_e == -2e-5
+
+
+def _production_br(model: mu3e.XModel, u) -> float:
+    """BR(mu -> e nu nu X) by plain MC on the fixed points ``u`` (shared across models)."""
+    from muonbsm.generator.processes.mu3e.process import XEmission
+
+    w, _ = XEmission(model).evaluate(u)
+    return float(w.mean()) / model.br_ee_assumed
+
+
+@pytest.mark.parametrize("make, expected", [(mu3e.scalar, -0.027), (mu3e.pseudoscalar, -0.044)])
+def test_relative_sign_of_couplings_interferes(make, expected) -> None:
+    """At 15 MeV, R(g_e = +0.2 g_mu) / R(g_e = -0.2 g_mu) - 1 = -2.7% (S), -4.4% (P) (issue 12),
+    and the rate is quadratic in g_e: R(+) + R(-) = 2 R(g_e = 0) + 2 R(electron only)."""
+    import numpy as np
+
+    u = np.random.default_rng(5).random((100_000, 10))
+    m, g = 0.015, 1e-4
+    plus, minus = _production_br(make(m, 0.2 * g, g), u), _production_br(make(m, -0.2 * g, g), u)
+    zero, e_only = _production_br(make(m, 0.0, g), u), _production_br(make(m, 0.2 * g, 0.0), u)
+    assert plus / minus - 1.0 == pytest.approx(expected, abs=0.003)
+    assert plus + minus == pytest.approx(2 * zero + 2 * e_only, rel=1e-6)

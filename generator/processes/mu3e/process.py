@@ -29,7 +29,8 @@ Signals, narrow width: :math:`|M|^2 = |N|^2/((q^2-M^2)^2+M^2\Gamma^2)` and
 with the X pair mass fixed (10-dimensional map) and the decay's full spin correlation.
 
 Event layout: particles ``[e+, e+, e-, nu_e, nubar_mu]`` (pdg -11, -11, 11, 12, -14); signals
-append X (status 2) at index 5, whose daughters are particles 1 (e+) and 2 (e-). The muon
+append X (status 2; pdg 54 if spin 0, 55 if spin 1: :func:`muonbsm.constants.x_pdg`) at
+index 5, whose daughters are particles 1 (e+) and 2 (e-). The muon
 decays at rest at the origin; X decay vertices are displaced by a sampled decay length
 unless ``prompt``. Per-event scalars ``polarization_x/y/z`` give the muon polarisation.
 """
@@ -45,11 +46,12 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.constants import GAMMA_MU, M_E, M_MU
+from muonbsm.constants import GAMMA_MU, M_E, M_MU, x_pdg
+from muonbsm.errors import InputError
 from muonbsm.events import STATUS_DECAYED, from_arrays
 from muonbsm.generator.processes.mu3e.matrix_element import me2_ic, me2_signal
 from muonbsm.generator.processes.mu3e.cuts import LeptonCuts, MeeWindow
-from muonbsm.generator.decays.kinematics import decay_vertices
+from muonbsm.generator.decays.kinematics import decay_vertices, flight_directions
 from muonbsm.generator.processes.mu3e.kinematics import MuonDecayChannel
 from muonbsm.generator.processes.mu3e.photon_channel import PhotonPairChannel
 from muonbsm.models.mu3e import XModel
@@ -219,12 +221,31 @@ class XEmission:
     cuts: LeptonCuts = field(default_factory=LeptonCuts)
     mee_window: MeeWindow | None = None
     prompt: bool = True
+    decay_sampling_mm: tuple[float, ...] = ()
     unit: str = "BR"
 
     def __post_init__(self) -> None:
         _check_polarization(self.polarization)
         if not (2 * M_E < self.model.mass < M_MU - M_E):
             raise ValueError(f"X mass {self.model.mass} GeV must lie in ({2 * M_E:.6g}, {M_MU - M_E:.6g}) GeV")
+        if self.decay_sampling_mm:
+            if self.prompt:
+                raise InputError("decay_sampling_mm: needs prompt = False")
+            if not all(np.isfinite(x) and x > 0 for x in self.decay_sampling_mm):
+                raise InputError(f"decay_sampling_mm: lab mean decay lengths must be > 0 mm, got {self.decay_sampling_mm}")
+        elif not self.prompt and self.model.ctau_mm is None:
+            raise InputError("[model] ctau: a muon-only X (BR(X -> ee) = 1 assumed) needs a stated c tau [mm] "
+                             "for displaced decays (prompt = false)")
+
+    def _decay_lengths(self, x: NDArray[np.float64], rng: np.random.Generator) -> tuple[NDArray, NDArray, NDArray]:
+        """Decay vertices (n, 3) [mm], lab decay lengths L (n,) [mm] and beta gamma (n,) of X."""
+        beta_gamma = np.linalg.norm(x[:, 1:], axis=-1) / self.model.mass
+        if not self.decay_sampling_mm:
+            vertex, length = decay_vertices(x, self.model.ctau_mm, rng)
+            return vertex, length, beta_gamma
+        means = np.asarray(self.decay_sampling_mm, dtype=np.float64)
+        length = means[rng.integers(0, means.size, len(x))] * rng.exponential(1.0, len(x))
+        return length[:, None] * flight_directions(x), length, beta_gamma
 
     @cached_property
     def channel(self) -> MuonDecayChannel:
@@ -257,21 +278,25 @@ class XEmission:
         x = p[:, 0] + p[:, 2]
         mom = np.stack([p[:, 1], p[:, 0], p[:, 2], p[:, 3], p[:, 4], x], axis=1)
         vertex = np.zeros((n, 6, 3))
+        extra: dict[str, NDArray[np.float64]] = {}
         if not self.prompt:
-            vertex[:, 1:3] = decay_vertices(x, self.model.ctau_mm, rng)[0][:, None, :]
-        fields = {**_momentum_fields(mom), "pdg": np.broadcast_to(np.append(_PDG, 0), (n, 6)),
+            vtx, length, beta_gamma = self._decay_lengths(x, rng)
+            vertex[:, 1:3] = vtx[:, None, :]
+            extra = {"x_decay_length_mm": length, "x_beta_gamma": beta_gamma}
+        fields = {**_momentum_fields(mom), "pdg": np.broadcast_to(np.append(_PDG, x_pdg(self.model.kind)), (n, 6)),
                   "status": np.broadcast_to([1, 1, 1, 1, 1, STATUS_DECAYED], (n, 6)),
                   "mother": np.broadcast_to([-1, 5, 5, -1, -1, -1], (n, 6)),
                   "charge": np.broadcast_to(np.array([1, 1, -1, 0, 0, 0], dtype=np.float32), (n, 6)),
                   "vx": vertex[..., 0], "vy": vertex[..., 1], "vz": vertex[..., 2]}
         pol = _check_polarization(self.polarization)
-        return from_arrays(fields, weight, **_scalars(pol, n))
+        return from_arrays(fields, weight, **_scalars(pol, n), **extra)
 
     def describe(self) -> dict[str, Any]:
         """Process and model parameters for file metadata."""
         m = self.model
         return {"process": "mu+ -> e+ nu_e nubar_mu X, X -> e+ e- (narrow width)", "model": {k: getattr(m, k) for k in m.__dataclass_fields__},
                 "br_x_to_ee": m.br_ee_assumed, "ctau_mm": m.ctau_mm, "prompt": self.prompt,
+                "decay_sampling_mm": list(self.decay_sampling_mm),
                 "polarization": list(self.polarization), "min_energy_gev": self.cuts.min_energy,
                 "min_pt_gev": self.cuts.min_pt,
                 "mee_window_gev": None if self.mee_window is None else [self.mee_window.lo, self.mee_window.hi]}
