@@ -6,6 +6,31 @@ cross sections in pb; decay rates as branching ratios or widths in GeV.
 Masses, widths and lifetimes come from the PDG tables shipped with :mod:`particle`;
 the coupling constants from CODATA (through :mod:`scipy.constants`) and the PDG.
 
+PDG Monte Carlo codes of the particles beyond the Standard Model (:data:`PDG_IDS`), from the
+"Monte Carlo particle numbering scheme" of the Review of Particle Physics (2020 onwards):
+51, 52, 53 are dark-matter particles of spin 0, 1/2, 1 and 54, 55 the spin-0 and spin-1
+mediators between the Standard Model and dark matter. ``particle`` accepts all five as valid
+ids (it has no mass for them); Pythia 8 defines them (``DM(s=0)``, ``DM(s=1/2)``,
+``DM(s=1)``, ``DMmed(s=0)``, ``DMmed(s=1)``), so its LHE reader needs no ``id:new``:
+
+===========  ====  ====  =====================================================================
+role         code  spin  choice
+===========  ====  ====  =====================================================================
+``x_spin0``  54    0     Mu3e X of the scalar and pseudoscalar models (a spin-0 boson coupled
+                         to leptons: the PDG spin-0 mediator)
+``x_spin1``  55    1     Mu3e X of the dark-photon and vector/axial models (the PDG spin-1
+                         mediator; Pythia's Z' of its dark-matter processes)
+``alp``      54    0     the LFV ALP of Batell, Davoudiasl, Marcarelli, Neil, Trojanowski
+                         2024, arXiv:2407.15942, Eqs. (3), (4): a pseudoscalar coupled to
+                         mu-tau and to the dark fermion chi, i.e. a spin-0 DM mediator. It
+                         replaces 9000005 (the MadGraph ALP_UFO user code: no PDG code, and
+                         unknown to Pythia 8)
+``chi``      52    1/2   the dark Dirac fermion chi of that model (anti-chi: -52)
+===========  ====  ====  =====================================================================
+
+The ALP and a spin-0 X share 54: they never appear in one sample, the code names the kind of
+particle (a spin-0 mediator), and its mass and couplings are in the file's metadata.
+
 >>> round(M_MU, 6)
 0.105658
 >>> round(1 / ALPHA, 3)
@@ -37,7 +62,9 @@ __all__ = [
     "HBARC_GEV_FM",
     "GEV2_TO_PB",
     "C_MM_PER_NS",
+    "PDG_IDS",
     "pdg_mass",
+    "x_pdg",
 ]
 
 _MEV = 1e-3
@@ -76,3 +103,18 @@ C_MM_PER_NS: float = _codata.c * 1e-6
 CTAU_TAU_MM: float = Particle.from_pdgid(15).ctau
 #: Total width of the muon in GeV (PDG), Gamma = hbar / tau.
 GAMMA_MU: float = Particle.from_pdgid(13).width * _MEV
+
+#: PDG Monte Carlo codes of the BSM particles muonbsm writes (table in the module docstring).
+PDG_IDS: dict[str, int] = {"x_spin0": 54, "x_spin1": 55, "alp": 54, "chi": 52}
+
+
+def x_pdg(kind: str) -> int:
+    """PDG code of a Mu3e X of Lorentz ``kind`` ``"scalar"`` (54) or ``"vector"`` (55).
+
+    >>> x_pdg("vector")
+    55
+    """
+    codes = {"scalar": PDG_IDS["x_spin0"], "vector": PDG_IDS["x_spin1"]}
+    if kind not in codes:
+        raise ValueError(f"X kind {kind!r}: allowed {sorted(codes)}")
+    return codes[kind]

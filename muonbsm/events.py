@@ -30,6 +30,8 @@ from numpy.typing import NDArray
 from particle import Particle
 from particle import ParticleNotFound
 
+from muonbsm.constants import PDG_IDS
+
 vector.register_awkward()
 
 __all__ = [
@@ -54,9 +56,9 @@ STATUS_INCOMING = 4
 _INT_FIELDS = {"pdg": np.int32, "status": np.int8, "mother": np.int16}
 
 
-#: Neutral ids outside the PDG tables that muonbsm uses: the ALP (9000005, as in the MadGraph
-#: ALP models), the dark fermion chi (52, 53: PDG Monte Carlo codes for dark matter) and X (0).
-NEUTRAL_BSM_IDS = frozenset({0, 9000005, 52, -52, 53, -53})
+#: Neutral BSM ids without PDG-table entries that muonbsm writes (absolute values): the X, the
+#: ALP and the dark fermion chi, from :data:`muonbsm.constants.PDG_IDS`.
+NEUTRAL_BSM_IDS = frozenset(PDG_IDS.values())
 
 
 @lru_cache(maxsize=None)

@@ -5,9 +5,25 @@ density [g/cm^3], radiation length X0 [cm], nuclear interaction length [cm]; the
 density ``n = rho N_A / A`` [cm^-3] and nuclear mass ``M = A u`` [GeV] (u = 0.9314941 GeV,
 atomic-mass approximation) are derived. Any other nucleus: ``make_target(Z, A)``.
 
+Event files name the nucleus by the PDG code ``100ZZZAAA0`` (RPP "Monte Carlo particle
+numbering scheme") of one isotope, the most abundant one, which is also the one with a
+nuclear-PDF grid (EPS09, used by Pythia 8 for nuclear beams: ``EPS09LOR_208`` ships with
+Pythia 8.3). One table, the presets below, holds code and mass together:
+
+======  ==  =========  =======  ==========  ==========================================
+target  Z   A [g/mol]  isotope  PDG code    mass used, M = A u [GeV]
+======  ==  =========  =======  ==========  ==========================================
+Pb      82  207.2      208      1000822080  193.006 (``particle``'s 208Pb: 193.729, +0.37%)
+W       74  183.84     184      1000741840  171.246 (``particle``'s 184W: 171.349, +0.06%)
+======  ==  =========  =======  ==========  ==========================================
+
+The kinematics and the cross section use the mass of the natural element (the average over
+its isotopes, as the atom density does); the file's code names its most abundant isotope. A
+user target without ``isotope`` writes the isotope ``round(A)``.
+
 >>> t = get_target("Pb")
->>> t.Z, round(t.n_atoms_cm3 / 1e22, 3)
-(82, 3.299)
+>>> t.Z, round(t.n_atoms_cm3 / 1e22, 3), t.pdg
+(82, 3.299, 1000822080)
 """
 
 from __future__ import annotations
@@ -16,7 +32,7 @@ from dataclasses import dataclass
 
 import scipy.constants as _codata
 
-__all__ = ["Target", "TARGETS", "ATOMIC_MASS_UNIT_GEV", "make_target", "get_target"]
+__all__ = ["Target", "TARGETS", "ATOMIC_MASS_UNIT_GEV", "make_target", "get_target", "nucleus_pdg"]
 
 #: Atomic mass unit in GeV (CODATA).
 ATOMIC_MASS_UNIT_GEV: float = _codata.physical_constants[
@@ -26,7 +42,8 @@ _N_A: float = _codata.N_A
 
 @dataclass(frozen=True)
 class Target:
-    """A target material. Units: density g/cm^3, lengths cm, n_atoms cm^-3, mass GeV."""
+    """A target material. Units: density g/cm^3, lengths cm, n_atoms cm^-3, mass GeV;
+    ``isotope``: mass number of the nucleus written to event files (default ``round(A)``)."""
 
     name: str
     Z: int
@@ -34,6 +51,12 @@ class Target:
     density_g_cm3: float | None = None
     x0_cm: float | None = None
     lambda_int_cm: float | None = None
+    isotope: int | None = None
+
+    @property
+    def pdg(self) -> int:
+        """PDG code 100ZZZAAA0 of the isotope written to event files."""
+        return nucleus_pdg(self.Z, round(self.A) if self.isotope is None else self.isotope)
 
     @property
     def nucleus_mass(self) -> float:
@@ -48,22 +71,37 @@ class Target:
         return self.density_g_cm3 * _N_A / self.A
 
 
+def nucleus_pdg(Z: int, A: int) -> int:
+    """PDG code ``100ZZZAAA0`` of the ground-state nucleus with charge ``Z`` and mass number ``A``.
+
+    >>> nucleus_pdg(82, 208)
+    1000822080
+    """
+    if int(A) != A or int(Z) != Z or not 1 <= Z <= A <= 999:
+        raise ValueError(f"nucleus: Z and A must be integers with 1 <= Z <= A <= 999, got Z={Z}, A={A}")
+    return 1_000_000_000 + 10_000 * int(Z) + 10 * int(A)
+
+
 def make_target(Z: int, A: float, name: str | None = None, density_g_cm3: float | None = None,
-                x0_cm: float | None = None, lambda_int_cm: float | None = None) -> Target:
-    """A user target with charge ``Z`` (1..120) and mass number ``A`` [g/mol] (>= Z)."""
+                x0_cm: float | None = None, lambda_int_cm: float | None = None,
+                isotope: int | None = None) -> Target:
+    """A user target with charge ``Z`` (1..120) and mass number ``A`` [g/mol] (>= Z); the
+    nucleus in event files is ``isotope`` (default ``round(A)``)."""
     if not (1 <= int(Z) <= 120) or int(Z) != Z:
         raise ValueError(f"Z must be an integer in [1, 120], got {Z}")
     if not A >= Z:
         raise ValueError(f"A must be >= Z = {Z}, got {A}")
     if density_g_cm3 is not None and density_g_cm3 <= 0:
         raise ValueError(f"density_g_cm3 must be > 0, got {density_g_cm3}")
-    return Target(name or f"Z{int(Z)}A{A:g}", int(Z), float(A), density_g_cm3, x0_cm, lambda_int_cm)
+    if isotope is not None:
+        nucleus_pdg(Z, isotope)
+    return Target(name or f"Z{int(Z)}A{A:g}", int(Z), float(A), density_g_cm3, x0_cm, lambda_int_cm, isotope)
 
 
-#: Preset materials (PDG properties of materials).
+#: Preset materials (PDG properties of materials) and the isotope of their event-file code.
 TARGETS: dict[str, Target] = {
-    "Pb": Target("Pb", 82, 207.2, 11.35, 0.5612, 17.59),
-    "W": Target("W", 74, 183.84, 19.3, 0.3504, 9.946),
+    "Pb": Target("Pb", 82, 207.2, 11.35, 0.5612, 17.59, isotope=208),
+    "W": Target("W", 74, 183.84, 19.3, 0.3504, 9.946, isotope=184),
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from muonbsm.analysis.fixed_target import plots as alp_plots
 from muonbsm.analysis.fixed_target.signal import signal_events
-from muonbsm.generator.processes.alp.production import ALP_PDG, nucleus_pdg
+from muonbsm.generator.processes.alp.production import ALP_PDG
 from muonbsm.constants import M_TAU
 
 
@@ -42,7 +42,7 @@ def test_signal_events_layout_and_decay_lengths():
     rng = np.random.default_rng(3)
     ev = signal_events("Pb", 1500.0, 5.0, "visible", 2000, rng, frac_mu_minus=0.5)
     p = ev.particles
-    assert ak.all(p.pdg[:, 1] == nucleus_pdg(82, 207.2)) and ak.all(p.pdg[:, 3] == ALP_PDG)
+    assert ak.all(p.pdg[:, 1] == 1000822080) and ak.all(p.pdg[:, 3] == ALP_PDG)
     assert ak.all(abs(p.pdg[:, 2]) == 15) and ak.all(np.sign(p.pdg[:, 2]) == np.sign(p.pdg[:, 0]))
     assert ak.all(p.mother[:, 5] == 3) and ak.all(p.mother[:, 6] == 3) and ak.all(abs(p.pdg[:, 6]) == 15)
     assert np.allclose(ak.to_numpy(p.mass[:, 2]), M_TAU, rtol=1e-5)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from muonbsm import io
-from muonbsm.constants import M_MU, M_TAU
+from muonbsm.constants import M_MU, M_TAU, PDG_IDS
 from muonbsm.events import from_arrays
 
 pyhepmc = pytest.importorskip("pyhepmc")
@@ -23,7 +23,7 @@ def record(n=6, seed=0):
     p = {k: rng.normal(size=shape) for k in ("px", "py", "pz")}
     masses = np.array([M_MU, 193.7, M_TAU, 193.7, 0.3, 0.0, 0.13957])
     p["E"] = np.sqrt(p["px"] ** 2 + p["py"] ** 2 + p["pz"] ** 2 + masses**2)
-    p["pdg"] = np.broadcast_to([13, PB, 15, PB, 9000005, 16, -211], shape)
+    p["pdg"] = np.broadcast_to([13, PB, 15, PB, PDG_IDS["alp"], 16, -211], shape)
     p["charge"] = np.broadcast_to(np.array([-1, 82, -1, 82, 0, 0, -1], np.float32), shape)
     p["status"] = np.broadcast_to([4, 4, 2, 1, 1, 1, 1], shape)
     p["mother"] = np.broadcast_to([-1, -1, -1, -1, -1, 2, 2], shape)

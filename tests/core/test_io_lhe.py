@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from muonbsm import io
-from muonbsm.constants import M_MU, M_TAU, pdg_mass
+from muonbsm.constants import M_MU, M_TAU, PDG_IDS, pdg_mass
 from muonbsm.events import from_arrays
 from muonbsm.generator.phase_space import boost, flat_decay
 from muonbsm.io.lhe import LheWriter, read_lhe
 
 PB = 1000822080
-ALP = 9000005
+ALP = PDG_IDS["alp"]
 M_PB = pdg_mass(PB)
 
 
@@ -199,7 +199,7 @@ def test_pythia_reads_lhe_and_decays_taus(tmp_path):
         "LesHouches:matchInOut = off",  # the target nucleus at rest is no parton
         "PartonLevel:ISR = off", "PartonLevel:FSR = off", "PartonLevel:MPI = off", "PartonLevel:Remnants = off",
         "Check:event = off", "HadronLevel:Hadronize = off", "HadronLevel:Decay = on",
-        f"{ALP}:new = alp void 1 0 0 0.5 0. 0.5 0.5 0.", f"{ALP}:mayDecay = off",
+        f"{ALP}:mayDecay = off",  # 54 is Pythia's DMmed(s=0): no id:new needed
         "Next:numberCount = 0", "Next:numberShowLHA = 0", "Next:numberShowInfo = 0",
         "Next:numberShowProcess = 0", "Next:numberShowEvent = 0", "Init:showChangedSettings = off",
         "Init:showChangedParticleData = off", "Random:setSeed = on", "Random:seed = 11",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from muonbsm.targets import TARGETS, get_target, make_target
+from muonbsm.targets import TARGETS, get_target, make_target, nucleus_pdg
 
 
 def test_presets():
@@ -31,3 +31,18 @@ def test_user_target():
         make_target(20, 10)
     with pytest.raises(ValueError, match="density"):
         make_target(20, 40).n_atoms_cm3
+
+
+def test_event_file_codes_name_the_isotope_with_a_nuclear_pdf():
+    """The preset codes are the isotopes `particle` knows as 208Pb and 184W (EPS09 grids), not
+    the rounded atomic weights 207 / 184."""
+    from particle import Particle
+
+    assert get_target("Pb").pdg == 1000822080 and Particle.from_pdgid(get_target("Pb").pdg).name == "Pb208"
+    assert Particle.from_pdgid(get_target("W").pdg).name == "W184"
+    assert make_target(26, 55.845).pdg == 1000260560
+    assert make_target(82, 207.2, isotope=206).pdg == 1000822060
+    with pytest.raises(ValueError, match="Z and A must be integers"):
+        make_target(82, 207.2, isotope=70)
+    with pytest.raises(ValueError, match="Z and A must be integers"):
+        nucleus_pdg(82, 207.2)

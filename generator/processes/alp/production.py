@@ -16,9 +16,9 @@ Event layout (``particles``):
 index  particle
 =====  =====================================================================
 0      incoming muon (status 4; pdg 13 for mu-, -13 for mu+)
-1      target nucleus at rest (status 4; pdg 100ZZZAAA0)
+1      target nucleus at rest (status 4; pdg 100ZZZAAA0 of the target's isotope, ``Target.pdg``)
 2      tau from production (same charge as the beam; status 2, decayed)
-3      ALP (pdg 9000005; status 2)
+3      ALP (pdg 54, ``PDG_IDS["alp"]`` of :mod:`muonbsm.constants`; status 2)
 4      recoil nucleus (status 1)
 5, 6   ALP daughters (mother 3): (mu, tau) with the tau at 6 (status 2), or (chi, chibar)
 7...   decay products of tau 2, then of tau 6 (mother = index of their tau)
@@ -41,23 +41,18 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.constants import M_MU, M_TAU
+from muonbsm.constants import M_MU, M_TAU, PDG_IDS
 from muonbsm.events import STATUS_DECAYED, STATUS_INCOMING, append_particles, from_arrays
 from muonbsm.generator.decays import decay_alps, decay_taus
 from muonbsm.generator.processes.alp.cross_section import AlpSetup, integrand, make_setup
 from muonbsm.models.alp import branching_ratios
 from muonbsm.targets import Target, get_target
 
-__all__ = ["AlpProduction", "ALP_PDG", "nucleus_pdg"]
+__all__ = ["AlpProduction", "ALP_PDG"]
 
-#: PDG-style id used for the ALP (as in the MadGraph ALP models).
-ALP_PDG = 9000005
+#: PDG code of the ALP (the spin-0 dark-matter mediator, see :data:`muonbsm.constants.PDG_IDS`).
+ALP_PDG = PDG_IDS["alp"]
 _KEYS = ("p", "k", "pprime", "P_f")
-
-
-def nucleus_pdg(Z: int, A: float) -> int:
-    """PDG nuclear code 100ZZZAAA0 (ground state) for charge ``Z`` and mass number ``A``."""
-    return 1_000_000_000 + 10_000 * int(Z) + 10 * int(round(A))
 
 
 @dataclass(frozen=True)
@@ -151,8 +146,8 @@ class AlpProduction:
         has_tau = alp.mode != 2
         status = np.broadcast_to([STATUS_INCOMING, STATUS_INCOMING, STATUS_DECAYED, STATUS_DECAYED, 1, 1, 1], (n, 7)).copy()
         status[has_tau, 6] = STATUS_DECAYED
-        pdg = np.column_stack([np.full(n, lepton), np.full(n, nucleus_pdg(tgt.Z, tgt.A)), np.full(n, tau_pdg),
-                               np.full(n, ALP_PDG), np.full(n, nucleus_pdg(tgt.Z, tgt.A)),
+        pdg = np.column_stack([np.full(n, lepton), np.full(n, tgt.pdg), np.full(n, tau_pdg),
+                               np.full(n, ALP_PDG), np.full(n, tgt.pdg),
                                ak.to_numpy(dau.pdg[:, 0]), ak.to_numpy(dau.pdg[:, 1])])
         vertex = np.zeros((n, 7, 3))
         vertex[:, 5:7] = alp.vertices[:, None, :]
