@@ -7,7 +7,8 @@ r"""Exact 2->3 cross section of ``mu N -> tau N a`` (and variants) by vegas inte
 (alp_lfv.md Sec. 2; the ALP azimuth is integrated, 2 pi). Integration variables on the unit
 hypercube: ``ln(1-x)``, ``ln theta_a`` (from 1e-4 of the collinear angle scale to pi),
 ``ln t`` between the exact limits of :mod:`alp_kinematics` (capped by the form-factor cut-off
-``t_max``) and ``phi_q`` in [0, pi] (the integrand is even in phi_q). The integrand is evaluated
+``t_max``) and ``phi_q`` in [0, 2 pi) (the rate is even in phi_q, but generated events must
+populate both signs of the azimuth of the tau about the ALP). The integrand is evaluated
 in batches; vegas maps can be reused between neighbouring (E, m_a) points (``warm_start``).
 
 Cross sections are in pb. ``c_over_lambda`` is in TeV^-1 (converted to GeV^-1 inside).
@@ -148,7 +149,7 @@ def _map_point(setup: AlpSetup, u: NDArray, x_fixed: float | None):
     lt_lo = np.log(np.where(ok, t_lo, 1.0))
     lt_span = np.where(ok, np.log(np.where(ok, t_hi, 1.0)) - lt_lo, 0.0)
     t = np.exp(lt_lo + u[:, col + 1] * lt_span)
-    phi = math.pi * u[:, col + 2]
+    phi = 2.0 * math.pi * u[:, col + 2]
     jac = jac * t * lt_span * 2.0 * math.pi
     return x, theta, t, phi, np.where(ok, jac, 0.0), ok
 

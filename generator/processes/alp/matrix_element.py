@@ -32,7 +32,7 @@ from muonbsm.constants import ALPHA
 from muonbsm.generator import dirac
 from muonbsm.generator.processes.alp.kinematics import Kinematics
 
-__all__ = ["lepton_trace", "lepton_trace_fast", "amplitude_squared"]
+__all__ = ["lepton_trace", "lepton_trace_fast", "lepton_trace_polarized", "amplitude_squared"]
 
 
 def lepton_trace(kin: Kinematics, s: float, p: float, m_in: float, m_out: float, *,
@@ -128,6 +128,7 @@ def _helicity_kernel(p: NDArray, pp: NDArray, k: NDArray, nv: NDArray, d1: NDArr
                      m_out: float) -> NDArray:
     n = p.shape[0]
     out = np.empty(n)
+    diff = np.empty(n)
     nchunk = 16
     swap = np.array([2, 3, 0, 1])
     for c in numba.prange(nchunk):
@@ -153,6 +154,7 @@ def _helicity_kernel(p: NDArray, pp: NDArray, k: NDArray, nv: NDArray, d1: NDArr
             inv1 = 1.0 / d1[i]
             inv2 = 1.0 / d2[i]
             acc = 0.0
+            dacc = 0.0
             for r in range(gam.shape[0]):
                 for lam in range(2):
                     # diagram 1: N-slash A1 Gamma u ; diagram 2: Gamma A2 N-slash u
@@ -166,9 +168,12 @@ def _helicity_kernel(p: NDArray, pp: NDArray, k: NDArray, nv: NDArray, d1: NDArr
                         amp = 0.0 + 0.0j
                         for j in range(4):
                             amp += np.conj(uo[lp, j]) * (w[swap[j]] * inv1 + v[swap[j]] * inv2)
-                        acc += sgn[r] * (amp.real * amp.real + amp.imag * amp.imag)
+                        a2sq = sgn[r] * (amp.real * amp.real + amp.imag * amp.imag)
+                        acc += a2sq
+                        dacc += a2sq if lp == 0 else -a2sq
             out[i] = 0.5 * acc
-    return out
+            diff[i] = 0.5 * dacc
+    return out, diff
 
 
 def lepton_trace_fast(kin: Kinematics, s: float, p: float, m_in: float, m_out: float, *,
@@ -180,6 +185,27 @@ def lepton_trace_fast(kin: Kinematics, s: float, p: float, m_in: float, m_out: f
     rather than in the squared trace (|q|^2/E^2), which keeps double precision adequate at
     TeV energies and t ~ 1e-12 GeV^2. Tested against the trace oracle.
     """
+    return _kernel_call(kin, s, p, m_in, m_out, emission)[0]
+
+
+def lepton_trace_polarized(kin: Kinematics, s: float, p: float, m_in: float,
+                           m_out: float) -> tuple[NDArray, NDArray]:
+    r"""``(T, P)``: the spin-averaged trace ``T`` of :func:`lepton_trace_fast` and the lab-frame
+    helicity polarisation ``P = (T_+ - T_-)/T`` of the outgoing lepton (``T_h``: the sum over the
+    incoming spins at outgoing helicity h).
+
+    The vertex is the one of the transition ``l_in -> l_out``, ``u-bar(p') Gamma u(p)`` with
+    ``Gamma = s + p gamma5``. For ``mu- N -> tau- N a`` the h.c. term of seed 000 Eq. 2,
+    ``+i a tau-bar (s - p gamma5) mu``, gives ``Gamma = s - p gamma5``: call it with ``-p``
+    (:func:`muonbsm.generator.processes.alp.polarization.production_polarization`). P is odd in ``s p`` (0 for a pure scalar or pseudoscalar:
+    parity). Tested against the trace with the spin projector ``(1 + gamma5 n-slash)/2``.
+    """
+    tr, diff = _kernel_call(kin, s, p, m_in, m_out, "alp")
+    return tr, np.divide(diff, tr, out=np.zeros_like(tr), where=tr > 0)
+
+
+def _kernel_call(kin: Kinematics, s: float, p: float, m_in: float, m_out: float,
+                 emission: str) -> tuple[NDArray, NDArray]:
     if emission == "alp":
         gam = (s * dirac.IDENTITY + p * dirac.GAMMA5)[None]
         sgn = np.array([1.0])
@@ -191,11 +217,11 @@ def lepton_trace_fast(kin: Kinematics, s: float, p: float, m_in: float, m_out: f
     shape = kin.d1.shape
     flat = [np.ascontiguousarray(np.broadcast_to(v, shape + (4,)).reshape(-1, 4))
             for v in (kin.p, kin.pprime, kin.k, kin.P_i + kin.P_f)]
-    res = _helicity_kernel(*flat, np.ascontiguousarray(kin.d1.reshape(-1)),
-                           np.ascontiguousarray(kin.d2.reshape(-1)),
-                           np.ascontiguousarray(gam, dtype=np.complex128), sgn,
-                           float(m_in), float(m_out))
-    return res.reshape(shape)
+    res, diff = _helicity_kernel(*flat, np.ascontiguousarray(kin.d1.reshape(-1)),
+                                 np.ascontiguousarray(kin.d2.reshape(-1)),
+                                 np.ascontiguousarray(gam, dtype=np.complex128), sgn,
+                                 float(m_in), float(m_out))
+    return res.reshape(shape), diff.reshape(shape)
 
 
 def amplitude_squared(kin: Kinematics, t: NDArray, g2_t: NDArray, s: float, p: float,

@@ -3,12 +3,14 @@ r"""Events of :math:`\mu N \to \tau N a` with ALP and tau decays, in the lab fra
 The production point comes from the exact 2->3 cross section of
 :mod:`muonbsm.generator.processes.alp.cross_section` (variables ``ln(1-x)``,
 ``ln theta_a``, ``ln t``, ``phi_q`` on the unit hypercube; weight in pb), rotated by a uniform
-azimuth about the beam axis (z), which that integrand integrates out. The ALP decays to
-:math:`\mu^\mp\tau^\pm` (both charge modes, labelled) or :math:`\chi\bar\chi` with the
-branching ratios of :func:`muonbsm.models.alp.branching_ratios`, promptly or after a sampled
-decay length; both taus decay with :func:`muonbsm.generator.decays.decay_taus` (unpolarised:
-the tau helicity of the production vertex is not propagated) at vertices sampled from
-:math:`\beta\gamma c\tau`.
+azimuth about the beam axis (z), which that integrand integrates out; the azimuth ``phi_q``
+of the tau about the ALP covers [0, 2 pi), so the signed azimuth difference of tau and ALP is
+symmetric. The ALP decays to :math:`\mu^\mp\tau^\pm` (both charge modes, labelled) or
+:math:`\chi\bar\chi` with the branching ratios of :func:`muonbsm.models.alp.branching_ratios`,
+promptly or after a sampled decay length; both taus decay with
+:func:`muonbsm.generator.decays.decay_taus` at vertices sampled from :math:`\beta\gamma c\tau`,
+with their longitudinal (lab helicity) polarisations from the spin-projected matrix elements
+(:mod:`muonbsm.generator.processes.alp.polarization`).
 
 Event layout (``particles``):
 
@@ -26,7 +28,10 @@ index  particle
 
 Per-event scalars: ``beam_energy`` [GeV], ``beam_charge``, ``t`` [GeV^2], ``x_alp`` (E_a/E),
 ``alp_decay_mode`` (0: mu- tau+, 1: mu+ tau-, 2: chi chibar), ``tau_decay_mode_prod``,
-``tau_decay_mode_alp`` (tau decayer codes, -1 if none), ``n_prongs_prod``, ``n_prongs_alp``.
+``tau_decay_mode_alp`` (tau decayer codes, -1 if none), ``n_prongs_prod``, ``n_prongs_alp``,
+``tau_polarization_prod``, ``tau_polarization_alp`` (lab helicity polarisations, 0 if there is
+no ALP tau) and ``alp_mode_weight`` (the physical fraction of the event's ALP decay mode within
+its channel over its generated fraction: 1, or 1/2 for ``decay="charge_flip"``).
 Weights are in pb: the sum over a sample is the fiducial cross section per nucleus.
 """
 
@@ -45,10 +50,16 @@ from muonbsm.constants import M_MU, M_TAU, PDG_IDS
 from muonbsm.events import STATUS_DECAYED, STATUS_INCOMING, append_particles, from_arrays
 from muonbsm.generator.decays import decay_alps, decay_taus
 from muonbsm.generator.processes.alp.cross_section import AlpSetup, integrand, make_setup
+from muonbsm.generator.processes.alp.kinematics import Kinematics
+from muonbsm.generator.processes.alp.polarization import (alp_rest_frame_polarization, lab_helicity,
+                                                          production_polarization)
 from muonbsm.models.alp import branching_ratios
 from muonbsm.targets import Target, get_target
 
-__all__ = ["AlpProduction", "ALP_PDG"]
+__all__ = ["AlpProduction", "ALP_PDG", "DECAYS"]
+
+#: ALP decay options of :class:`AlpProduction`.
+DECAYS = ("model", "visible", "charge_flip", "invisible")
 
 #: PDG code of the ALP (the spin-0 dark-matter mediator, see :data:`muonbsm.constants.PDG_IDS`).
 ALP_PDG = PDG_IDS["alp"]
@@ -64,8 +75,10 @@ class AlpProduction:
     (-1 for mu-, +1 for mu+), ``t_max`` [GeV^2] form-factor cut-off, ``g_chi`` and ``m_chi``
     [GeV] for the invisible channel, ``prompt`` (False: sample the ALP decay length), ``decay``:
     ``"model"`` (branching ratios of the model, the default), ``"visible"`` (forced
-    a -> mu tau, 1/2 per charge mode) or ``"invisible"`` (forced a -> chi chibar); the weights
-    are the production cross section in every case (multiply by the BR of a forced channel).
+    a -> mu tau, 1/2 per charge mode), ``"charge_flip"`` (forced into the mu tau mode whose muon
+    has the charge opposite to the beam's; ``alp_mode_weight`` = 1/2) or ``"invisible"``
+    (forced a -> chi chibar); the weights are the production cross section in every case
+    (multiply by the BR of a forced channel).
     """
 
     target: str | Target
@@ -87,9 +100,9 @@ class AlpProduction:
             raise ValueError(f"beam_charge must be -1 (mu-) or +1 (mu+), got {self.beam_charge}")
         if self.g_chi < 0 or self.m_chi < 0:
             raise ValueError(f"g_chi and m_chi must be >= 0, got {self.g_chi}, {self.m_chi}")
-        if self.decay not in ("model", "visible", "invisible"):
-            raise ValueError(f"decay must be 'model', 'visible' or 'invisible', got {self.decay!r}")
-        if self.decay == "visible" and self.m_a <= M_MU + M_TAU:
+        if self.decay not in DECAYS:
+            raise ValueError(f"decay must be one of {DECAYS}, got {self.decay!r}")
+        if self.decay in ("visible", "charge_flip") and self.m_a <= M_MU + M_TAU:
             raise ValueError(f"decay 'visible' needs m_a > m_mu + m_tau = {M_MU + M_TAU:.5f} GeV, got m_a = {self.m_a}")
         if self.decay == "invisible" and not 2 * self.m_chi < self.m_a:
             raise ValueError(f"decay 'invisible' needs 0 <= m_chi < m_a / 2, got m_chi = {self.m_chi} GeV")
@@ -105,7 +118,9 @@ class AlpProduction:
     def branching(self) -> dict[str, float]:
         """ALP branching ratios used for the decays (forced or the model's) and the model's
         total width [GeV] (for the decay length; 0 if the model has no open channel)."""
+        flip = {"mu-tau+": 0.0, "mu+tau-": 1.0} if self.beam_charge < 0 else {"mu-tau+": 1.0, "mu+tau-": 0.0}
         forced = {"visible": {"mu-tau+": 0.5, "mu+tau-": 0.5, "chichi": 0.0},
+                  "charge_flip": {**flip, "chichi": 0.0},
                   "invisible": {"mu-tau+": 0.0, "mu+tau-": 0.0, "chichi": 1.0}}
         if self.decay == "model":
             return branching_ratios(self.m_a, self.c_over_lambda, self.theta, self.g_chi, self.m_chi)
@@ -119,9 +134,10 @@ class AlpProduction:
         """dsigma [pb] per unit hypercube volume at ``u`` (n, 4), and the lab four-momenta."""
         weight, (x, _, t, kin, ok) = integrand(self.setup, u, with_kinematics=True)
         n = len(weight)
-        out = {key: np.zeros((n, 4)) for key in _KEYS}
+        out = {key: np.zeros((n, 4)) for key in _KEYS + ("q",)}
+        out["d1"], out["d2"] = np.ones(n), np.ones(n)
         if kin is not None:
-            for key in _KEYS:
+            for key in _KEYS + ("q", "d1", "d2"):
                 out[key][ok] = getattr(kin, key)
         out["t"], out["x"] = t, x
         return weight, out
@@ -154,25 +170,46 @@ class AlpProduction:
         fields = {"E": p_all[..., 0], "px": p_all[..., 1], "py": p_all[..., 2], "pz": p_all[..., 3], "pdg": pdg,
                   "status": status, "mother": np.broadcast_to([-1, -1, -1, -1, -1, 3, 3], (n, 7)),
                   "vx": vertex[..., 0], "vy": vertex[..., 1], "vz": vertex[..., 2]}
-        tau1 = decay_taus(mom["pprime"], np.full(n, tau_pdg), rng, mother_index=2, first_index=7)
+        pol_prod = self._production_polarization(kin)
+        pol_alp = np.zeros(n)
+        if np.any(has_tau):
+            tau_q = -np.sign(ak.to_numpy(dau.pdg[:, 1])[has_tau]).astype(int)
+            rest = np.where(tau_q < 0, 1.0, -1.0) * alp_rest_frame_polarization(self.m_a, self.setup.s, self.setup.p, -1)
+            pol_alp[has_tau] = lab_helicity(d_mom[1][has_tau], mom["k"][has_tau], rest)
+        tau1 = decay_taus(mom["pprime"], np.full(n, tau_pdg), rng, polarization=pol_prod, mother_index=2, first_index=7)
         tau2_mode = np.full(n, -1)
         tau2_prongs = np.full(n, -1)
         events = from_arrays(fields, weight, beam_energy=np.full(n, self.beam_energy), beam_charge=np.full(n, self.beam_charge),
                              t=kin["t"], x_alp=kin["x"], alp_decay_mode=alp.mode, tau_decay_mode_prod=tau1.mode,
-                             n_prongs_prod=tau1.n_charged)
+                             n_prongs_prod=tau1.n_charged, tau_polarization_prod=pol_prod,
+                             tau_polarization_alp=pol_alp,
+                             alp_mode_weight=np.full(n, 0.5 if self.decay == "charge_flip" else 1.0))
         events = append_particles(events, tau1.daughters)
         counts = np.zeros(n, dtype=np.int64)
         second = ak.Array([[]] * n) if not np.any(has_tau) else None
         if np.any(has_tau):
             first = 7 + ak.to_numpy(ak.num(tau1.daughters))[has_tau]
             tau2 = decay_taus(d_mom[1][has_tau], ak.to_numpy(dau.pdg[:, 1])[has_tau], rng,
-                              production_vertex=alp.vertices[has_tau], mother_index=6, first_index=first)
+                              polarization=pol_alp[has_tau], production_vertex=alp.vertices[has_tau], mother_index=6, first_index=first)
             tau2_mode[has_tau], tau2_prongs[has_tau] = tau2.mode, tau2.n_charged
             counts[has_tau] = ak.to_numpy(ak.num(tau2.daughters))
             second = ak.unflatten(ak.flatten(tau2.daughters), counts)
         events = append_particles(events, second) if ak.sum(counts) else events
         events = ak.with_field(events, tau2_mode, "tau_decay_mode_alp")
         return ak.with_field(events, tau2_prongs, "n_prongs_alp")
+
+    def _production_polarization(self, kin: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
+        """Lab helicity polarisation of the production tau at the (unrotated) stored kinematics."""
+        n = len(kin["t"])
+        ok = (kin["pprime"][:, 0] > 0) & (kin["d1"] != 0) & (kin["d2"] != 0)
+        pol = np.zeros(n)
+        if np.any(ok):
+            p_i = np.zeros((int(ok.sum()), 4))
+            p_i[:, 0] = self.setup.M
+            sub = Kinematics(kin["p"][ok], kin["k"][ok], kin["pprime"][ok], p_i, kin["P_f"][ok], kin["q"][ok],
+                             kin["d1"][ok], kin["d2"][ok], np.zeros(len(p_i)), 0.0, np.zeros(len(p_i)))
+            pol[ok] = production_polarization(sub, self.setup.s, self.setup.p, self.beam_charge)
+        return np.clip(pol, -1.0, 1.0)
 
     def describe(self) -> dict[str, Any]:
         """Process and model parameters for file metadata."""
