@@ -25,10 +25,13 @@ Format: the Les Houches Event File accord, J. Alwall et al., Comput. Phys. Commu
 ``(13, 1000822080)`` with energies ``(E_mu, M_Pb)`` for a muon on a lead target at rest, or
 ``(13, 0)`` with ``(m_mu, 0)`` for a decay at rest, ``(0, 0)`` without incoming particles);
 ``IDWTUP = 3`` if all weights are equal, else ``+4`` (``-4`` with negative weights); ``XSECUP``,
-``XERRUP`` = metadata ``rate``, ``error`` if present, else sum(w), sqrt(sum(w^2)); ``XMAXUP`` =
-max |w|. The header holds the metadata JSON (``<muonbsm_metadata>``, with ``<``, ``>``, ``&``
-written as JSON ``\\u`` escapes so that it is plain XML text) and the names and dtypes of the
-scalars (``<muonbsm_scalars>``).
+``XERRUP`` = the sample's rate and its error, :func:`muonbsm.io.metadata.file_rate` (metadata
+``rate``, ``rate_error``; without them sum(w), sqrt(sum(w^2))); ``XMAXUP`` = max |w|. The
+header holds the metadata JSON (``<muonbsm_metadata>``, with ``<``, ``>``, ``&`` written as
+JSON ``\\u`` escapes so that it is plain XML text), the names and dtypes of the scalars
+(``<muonbsm_scalars>``) and the number of events written (``<muonbsm_n_events>``):
+:func:`read_lhe` raises :class:`~muonbsm.errors.IntegrityError` if the file yields fewer, or
+if it ends before ``</LesHouchesEvents>``.
 
 Design (bounded memory): the metadata and the init block are known only at :meth:`close`, but
 come first in the file; :class:`LheWriter` therefore formats each chunk and appends it to an
@@ -61,6 +64,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from muonbsm.constants import ALPHA
+from muonbsm.errors import IntegrityError
 from muonbsm.events import PARTICLE_FIELDS, STATUS_DECAYED, STATUS_FINAL, STATUS_INCOMING, charge_of, from_jagged
 from muonbsm.io import metadata as _meta
 
@@ -68,6 +72,7 @@ __all__ = ["LheWriter", "read_lhe"]
 
 _META_TAG = "muonbsm_metadata"
 _SCALARS_TAG = "muonbsm_scalars"
+_COUNT_TAG = "muonbsm_n_events"
 _EVENT_TAG = "muonbsm"
 _DTYPES = {"pdg": np.int32, "status": np.int8, "mother": np.int16, "charge": np.float32,
            "vx": np.float32, "vy": np.float32, "vz": np.float32}
@@ -167,6 +172,7 @@ class LheWriter:
         self._beams = ((0, 0.0), (0, 0.0))
         self._sum_w = self._sum_w2 = self._max_w = 0.0
         self._weights_equal, self._negative, self._first_w = True, False, 0.0
+        self._n = 0
 
     def write(self, events: ak.Array) -> None:
         """Append one chunk of events (the event schema of :mod:`muonbsm.events`)."""
@@ -189,11 +195,11 @@ class LheWriter:
         self._weights_equal &= bool(np.all(w == self._first_w))
         self._negative |= bool(np.any(w < 0))
         self._body.write(_format_chunk(events, scalars))
+        self._n += len(w)
 
     def close(self, meta: dict[str, Any]) -> None:
         """Write header (``meta`` as JSON) and init, then the staged events, and close."""
-        rate = float(meta["rate"]) if isinstance(meta.get("rate"), (int, float)) else self._sum_w
-        error = float(meta["error"]) if isinstance(meta.get("error"), (int, float)) else float(np.sqrt(self._sum_w2))
+        rate, error = _meta.file_rate(meta, self._sum_w, self._sum_w2)
         idwtup = 3 if self._weights_equal else (-4 if self._negative else 4)
         scalars = " ".join(f"{k}:{d.name}" for k, d in (self._scalars or {}).items())
         (id1, e1), (id2, e2) = self._beams
@@ -202,6 +208,7 @@ class LheWriter:
         with open(self._path, "wb") as raw, _text_writer(raw, _is_gzip(self._path)) as out:
             out.write('<LesHouchesEvents version="3.0">\n<header>\n')
             out.write(f"<{_META_TAG}>{text}</{_META_TAG}>\n<{_SCALARS_TAG}>{scalars}</{_SCALARS_TAG}>\n")
+            out.write(f"<{_COUNT_TAG}>{self._n}</{_COUNT_TAG}>\n")
             out.write(f"</header>\n<init>\n{id1} {id2} {e1:.16e} {e2:.16e} 0 0 0 0 {idwtup} 1\n")
             out.write(f"{rate:.16e} {error:.16e} {self._max_w:.16e} 1\n</init>\n")
             shutil.copyfileobj(self._body, out, 1 << 20)
@@ -223,13 +230,19 @@ def _numbers(lines: list[str], idx: NDArray[np.int64], width: int) -> NDArray[np
 def read_lhe(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
     """Read a Les Houches Event file into the muonbsm event schema and its metadata dict.
 
-    Files written by :class:`LheWriter` are restored exactly. Other LHE files are read from
+    Files written by :class:`LheWriter` are restored exactly (:class:`~muonbsm.errors.IntegrityError`
+    if one is truncated or yields fewer events than its header declares). Other LHE files are read from
     their particle lines: status -1/-2/-9 -> 4, 1 -> 1, 2/3 -> 2; mother = ``MOTHUP1 - 1`` for a
     single mother, -1 for none or two; charge from the PDG id; vertices 0; metadata ``{}``.
     Momenta [GeV], vertices [mm], weight = ``XWGTUP``.
     """
-    with (gzip.open(path, "rt", encoding="utf-8") if _is_gzip(Path(path)) else open(path, encoding="utf-8")) as f:
-        text = f.read()
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8") if _is_gzip(Path(path)) else open(path, encoding="utf-8")) as f:
+            text = f.read()
+    except (EOFError, gzip.BadGzipFile, UnicodeDecodeError) as err:
+        raise IntegrityError(f"{path}: not a readable LHE file ({err})") from None
+    if "<init>" not in text or "</LesHouchesEvents>" not in text:
+        raise IntegrityError(f"{path}: truncated LHE file (no <init> block or no </LesHouchesEvents>)")
     header = text[: text.index("<init>")]
     meta_text = _between(header, _META_TAG)
     meta = {} if meta_text is None else _meta.decode(meta_text)
@@ -238,6 +251,9 @@ def read_lhe(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
     body = text[text.index("</init>") + len("</init>"): text.rindex("</LesHouchesEvents>")]
     lines = [s.strip() for s in body.split("\n")]
     start = np.flatnonzero(np.fromiter((s.startswith("<event") for s in lines), dtype=bool, count=len(lines)))
+    declared = int(_between(header, _COUNT_TAG) or -1)
+    if len(start) < declared:
+        raise IntegrityError(f"{path}: {len(start)} of the {declared} events its header declares could be read")
     if len(start) == 0:
         empty = {k: ak.unflatten(np.zeros(0, dtype=_DTYPES.get(k, np.float64)), np.zeros(0, dtype=np.int64))
                  for k in PARTICLE_FIELDS}

@@ -6,6 +6,7 @@ import pytest
 
 from muonbsm import io
 from muonbsm.constants import M_MU, M_TAU, PDG_IDS
+from muonbsm.errors import IntegrityError
 from muonbsm.events import from_arrays
 
 pyhepmc = pytest.importorskip("pyhepmc")
@@ -127,9 +128,81 @@ def test_decay_records_round_trip(tmp_path, incoming):
     p["E"] = np.sqrt(p["px"] ** 2 + p["py"] ** 2 + p["pz"] ** 2 + 0.000511**2)
     p["pdg"] = np.broadcast_to([-13, -11, -11, 11][4 - k:], (n, k))
     p["status"] = np.broadcast_to([4, 1, 1, 1][4 - k:], (n, k))
-    p["mother"] = np.broadcast_to([-1, 0, 0, -1][4 - k:], (n, k))
+    p["mother"] = np.broadcast_to([-1, 0, 0, -1] if incoming else [-1, -1, -1], (n, k))
     p["vz"] = np.broadcast_to(rng.normal(size=(n, 1)), (n, k))
     events = from_arrays(p, np.full(n, 1e-12))
     io.write(events, tmp_path / "d.hepmc", {"unit": "BR"})
     back, _ = io.read(tmp_path / "d.hepmc")
     assert_same(back, events)
+
+
+def signal_record(n=4, seed=2):
+    """Mu3e-signal layout: [e+, e+ (from X), e- (from X), nu_e, nubar_mu, X]: the X comes after
+    its daughters, as muonbsm writes it; the HepMC3 reader needs it before them."""
+    rng = np.random.default_rng(seed)
+    p = {k: rng.normal(size=(n, 6)) * 0.01 for k in ("px", "py", "pz")}
+    p["E"] = np.sqrt(p["px"] ** 2 + p["py"] ** 2 + p["pz"] ** 2 + 0.02**2)
+    p["pdg"] = np.broadcast_to([-11, -11, 11, 12, -14, PDG_IDS["x_spin1"]], (n, 6))
+    p["status"] = np.broadcast_to([1, 1, 1, 1, 1, 2], (n, 6))
+    p["mother"] = np.broadcast_to([-1, 5, 5, -1, -1, -1], (n, 6))
+    vertex = np.zeros((n, 6, 3))
+    vertex[:, 1:3] = rng.normal(size=(n, 1, 3))
+    p.update(vx=vertex[..., 0], vy=vertex[..., 1], vz=vertex[..., 2])
+    return from_arrays(p, rng.random(n) * 1e-12, polarization_z=np.full(n, -0.86))
+
+
+def test_daughters_follow_their_parent_in_the_file(tmp_path):
+    events = signal_record()
+    meta = {"rate": 3.0e-12, "rate_error": 1.0e-13, "n_trials": 40}
+    io.write(events, tmp_path / "s.hepmc3", meta)
+    with pyhepmc.open(tmp_path / "s.hepmc3") as f:
+        read = list(f)
+    assert len(read) == len(events)  # before the fix: 0 ("too few vertices were parsed")
+    for event, parts in zip(read, events.particles):
+        x = next(q for q in event.particles if q.pid == PDG_IDS["x_spin1"])
+        assert sorted(q.pid for q in x.end_vertex.particles_out) == [-11, 11]
+        assert [x.end_vertex.position.x, x.end_vertex.position.z] == [float(parts.vx[1]), float(parts.vz[1])]
+        assert all(q.id > x.id for q in x.end_vertex.particles_out)
+        xsec = event.cross_section
+        assert (xsec.xsec(), xsec.xsec_err()) == (3.0e-12, 1.0e-13)  # all 17 digits, not HepMC's 9
+        assert (xsec.accepted_events, xsec.attempted_events) == (len(events), 40)
+    back, _ = io.read(tmp_path / "s.hepmc3")
+    assert_same(back, events)  # the muonbsm order is restored
+
+
+def test_cross_section_defaults_to_the_weights(tmp_path):
+    events = signal_record()
+    io.write(events, tmp_path / "s.hepmc", {})
+    with pyhepmc.open(tmp_path / "s.hepmc") as f:
+        xsec = next(iter(f)).cross_section
+    w = events.weight.to_numpy()
+    assert xsec.xsec() == pytest.approx(w.sum(), rel=1e-15)
+    assert xsec.xsec_err() == pytest.approx(np.sqrt(np.sum(w**2)), rel=1e-15)
+
+
+def test_mother_cycles_are_rejected(tmp_path):
+    events = signal_record(2)
+    bad = ak.zip({**{k: events.particles[k] for k in events.particles.fields},
+                  "mother": ak.Array([[-1, 5, 5, -1, -1, 1]] * 2)}, with_name="Momentum4D")
+    with pytest.raises(ValueError, match="cycle"):
+        io.write(ak.with_field(events, bad, "particles"), tmp_path / "c.hepmc", {})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fraction", [0.999, 0.5, 0.02])
+def test_truncated_file_raises(tmp_path, fraction):
+    """A file cut short on disk (a copy interrupted, a full disk) is an error, not fewer events."""
+    io.write(signal_record(20), tmp_path / "s.hepmc3", {})
+    data = (tmp_path / "s.hepmc3").read_bytes()
+    (tmp_path / "s.hepmc3").write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(IntegrityError, match="truncated"):
+        io.read(tmp_path / "s.hepmc3")
+
+
+def test_fewer_events_than_declared_raise(tmp_path):
+    io.write(signal_record(5), tmp_path / "s.hepmc3", {})
+    text = (tmp_path / "s.hepmc3").read_text()
+    cut = text.index("\nE 3 ")
+    (tmp_path / "s.hepmc3").write_text(text[:cut + 1] + "HepMC::Asciiv3-END_EVENT_LISTING\n")
+    with pytest.raises(IntegrityError, match="3 of the 5 events"):
+        io.read(tmp_path / "s.hepmc3")

@@ -8,6 +8,7 @@ import pytest
 
 from muonbsm import io
 from muonbsm.constants import M_MU, M_TAU, PDG_IDS, pdg_mass
+from muonbsm.errors import IntegrityError
 from muonbsm.events import from_arrays
 from muonbsm.generator.phase_space import boost, flat_decay
 from muonbsm.io.lhe import LheWriter, read_lhe
@@ -45,7 +46,7 @@ def assert_same(back, events):
             assert np.array_equal(back[name].to_numpy(), events[name].to_numpy()), name
 
 
-META = {"seed": 3, "unit": "pb", "card": 'x = "<a> & ]]>"\ny = 2', "rate": 1.5, "error": 0.25}
+META = {"seed": 3, "unit": "pb", "card": 'x = "<a> & ]]>"\ny = 2', "rate": 1.5, "rate_error": 0.25}
 
 
 @pytest.mark.parametrize("suffix", [".lhe", ".lhe.gz"])
@@ -257,3 +258,24 @@ def test_decay_records_round_trip(tmp_path, incoming):
     assert beams[:2] + [float(beams[2]), float(beams[3])] == expected
     mothers = [tuple(line.split()[2:4]) for line in event[1: len(events.particles[0]) + 1]]
     assert mothers == ([("0", "0"), ("1", "0"), ("1", "0"), ("1", "0")] if incoming else [("0", "0")] * 3)
+
+
+@pytest.mark.parametrize("suffix", [".lhe", ".lhe.gz"])
+@pytest.mark.parametrize("fraction", [0.999, 0.5])
+def test_truncated_file_raises(tmp_path, suffix, fraction):
+    """A file cut short on disk (an interrupted copy, a full disk) is an error, not fewer events."""
+    io.write(record(20), tmp_path / f"a{suffix}", META)
+    data = (tmp_path / f"a{suffix}").read_bytes()
+    (tmp_path / f"a{suffix}").write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(IntegrityError, match="truncated|not a readable"):
+        io.read(tmp_path / f"a{suffix}")
+
+
+def test_fewer_events_than_declared_raise(tmp_path):
+    io.write(record(5), tmp_path / "a.lhe", META)
+    text = (tmp_path / "a.lhe").read_text()
+    assert "<muonbsm_n_events>5</muonbsm_n_events>" in text
+    first = text.index("<event>")
+    (tmp_path / "a.lhe").write_text(text[:first] + text[text.index("</event>", first) + len("</event>\n"):])
+    with pytest.raises(IntegrityError, match="4 of the 5 events"):
+        io.read(tmp_path / "a.lhe")
