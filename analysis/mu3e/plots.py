@@ -1,14 +1,18 @@
-"""Figures of the Mu3e analysis, in the style of the seed's Figs. 4-7.
+r"""Figures of the Mu3e analysis (Knapen, Langhoff, Opferkuch, Redigolo, arXiv:2311.17913, Figs. 4-7).
 
 * :func:`plot_distributions_2d`: normalised 2D distributions of two variables for signal and
-  background side by side (the variables of seed Fig. 4, binned as in the likelihood);
+  background side by side (the variables of Fig. 4, binned as in the likelihood);
 * :func:`plot_variable`: normalised 1D distributions of one variable for several samples (Fig. 4);
-* :func:`plot_gain`: gain in BR reach (bump hunt / angular) versus ``m_X`` (Fig. 5);
-* :func:`plot_reach`: coupling reach versus ``m_X`` with filled bands, e.g. (g-2)_mu (Figs. 6-7).
+* :func:`plot_gain`: gain in BR reach (bump hunt / angular) versus ``m_X``, with MC-error bars (Fig. 5);
+* :func:`plot_reach`: coupling reach versus ``m_X`` with MC-error bands, filled bands (e.g.
+  (g-2)_mu), published limits as shaded excluded regions and a published projection as a
+  dashed reference (Figs. 6-7; limits of :mod:`~muonbsm.analysis.mu3e.existing_limits`).
 
-Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas (no pyplot, no GUI,
-no global state) in the ``mplhep`` ROOT style, returned, and saved to ``path`` if given.
-Masses are passed in GeV and drawn in MeV.
+Every figure states its confidence level, exposure (muon decays) and level (truth or
+reconstructed) in a caption line above the axes (:func:`caption`); legends sit outside the
+axes, right of the data. Figures are :class:`matplotlib.figure.Figure` objects on the Agg
+canvas (no pyplot, no global state) in the ``mplhep`` ROOT style, returned, and saved to
+``path`` if given. Masses are passed in GeV and drawn in MeV.
 """
 
 from __future__ import annotations
@@ -20,15 +24,19 @@ from pathlib import Path
 import matplotlib as mpl
 import mplhep
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-__all__ = ["ReachBand", "plot_distributions_2d", "plot_variable", "plot_gain", "plot_reach"]
+from muonbsm.analysis.mu3e.existing_limits import LimitCurve
+
+__all__ = ["ReachBand", "caption", "plot_distributions_2d", "plot_variable", "plot_gain", "plot_reach"]
 
 Array = NDArray[np.float64]
 _MEV = 1e3
+_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0, "fontsize": 13, "frameon": False}
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,40 @@ class ReachBand:
     alpha: float = 0.3
 
 
+def _power10(x: float) -> str:
+    exp = int(np.floor(np.log10(x)))
+    mant = x / 10**exp
+    return rf"10^{{{exp}}}" if abs(mant - 1) < 1e-9 else rf"{mant:.3g}\times 10^{{{exp}}}"
+
+
+def caption(cl: float | None = None, decays: float | Sequence[float] | None = None, level: str = "reconstructed",
+            extra: str = "") -> str:
+    """One caption line: ``expected 95% CL``, ``5.5e16 muon decays`` and the ``level``
+    (``"truth"`` or ``"reconstructed"``), plus ``extra``; e.g. for :func:`plot_reach`."""
+    parts = []
+    if cl is not None:
+        parts.append(f"expected {cl * 100:g}% CL")
+    if decays is not None:
+        ns = [decays] if np.isscalar(decays) else list(decays)
+        parts.append(", ".join(f"${_power10(float(n))}$" for n in ns) + r" $\mu^+$ decays")
+    if level:
+        parts.append(f"{level} level")
+    if extra:
+        parts.append(extra)
+    return ";  ".join(parts)
+
+
 def _figure(ncols: int = 1, width: float = 8.0, height: float = 6.5) -> Figure:
     with mpl.rc_context(mplhep.style.ROOT):
         fig = Figure(figsize=(width * ncols, height), layout="constrained")
         FigureCanvasAgg(fig)
         fig.subplots(1, ncols)
     return fig
+
+
+def _caption(ax: Axes, text: str) -> None:
+    if text:
+        ax.set_title(text, fontsize=13, loc="left")
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
@@ -70,14 +106,16 @@ def plot_distributions_2d(
     titles: tuple[str, str] = ("signal", "background"),
     path: str | Path | None = None,
     log_z: bool = False,
+    info: str = "",
 ) -> Figure:
     """Unit-normalised 2D histograms of ``(var1, var2)`` for signal (left) and background (right).
 
     ``log_z`` draws the bin contents on a logarithmic colour scale over at most six decades
-    (empty bins blank).
+    (empty bins blank); ``info`` is a caption line (:func:`caption`) above the left panel,
+    the panel titles name the samples and their numbers of MC events.
     """
     with mpl.rc_context(mplhep.style.ROOT):
-        fig = _figure(2)
+        fig = _figure(2, height=7.0)
         for ax, (x, y), w, title in zip(fig.axes, (signal, background), (signal_weight, background_weight), titles):
             h, ex, ey = np.histogram2d(np.asarray(x), np.asarray(y), bins=bins, range=ranges, weights=np.asarray(w))
             total = h.sum()
@@ -87,7 +125,9 @@ def plot_distributions_2d(
             fig.colorbar(mesh, ax=ax, label="fraction per bin")
             ax.set_xlabel(labels[0])
             ax.set_ylabel(labels[1])
-            ax.set_title(title)
+            ax.set_title(f"{title} ({len(np.asarray(x)):,} MC events)", fontsize=14)
+        if info:
+            fig.suptitle(info, fontsize=13)
     return _finish(fig, path)
 
 
@@ -97,18 +137,24 @@ def plot_variable(
     value_range: tuple[float, float],
     xlabel: str,
     path: str | Path | None = None,
+    info: str = "",
 ) -> Figure:
-    """Unit-normalised 1D step histograms of one variable; ``samples`` maps label -> (values, weights)."""
+    """Unit-normalised 1D step histograms of one variable; ``samples`` maps label -> (values, weights).
+
+    Each histogram carries its weighted MC error as a shaded band."""
     with mpl.rc_context(mplhep.style.ROOT):
-        fig = _figure()
+        fig = _figure(width=11.0)
         ax = fig.axes[0]
         for label, (x, w) in samples.items():
-            h, edges = np.histogram(np.asarray(x), bins=bins, range=value_range, weights=np.asarray(w))
-            total = h.sum()
-            mplhep.histplot(h / total if total > 0 else h, edges, ax=ax, label=label)
+            x, w = np.asarray(x), np.asarray(w)
+            h, edges = np.histogram(x, bins=bins, range=value_range, weights=w)
+            var, _ = np.histogram(x, bins=bins, range=value_range, weights=w**2)
+            total = h.sum() if h.sum() > 0 else 1.0
+            mplhep.histplot(h / total, edges, yerr=np.sqrt(var) / total, ax=ax, label=f"{label} ({x.size:,} MC events)")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("normalised")
-        ax.legend()
+        ax.set_ylabel("fraction per bin")
+        _caption(ax, info)
+        ax.legend(**_LEGEND)
     return _finish(fig, path)
 
 
@@ -117,21 +163,41 @@ def plot_gain(
     gains: Mapping[str, NDArray],
     path: str | Path | None = None,
     styles: Mapping[str, str] | None = None,
+    errors: Mapping[str, NDArray] | None = None,
+    info: str = "",
 ) -> Figure:
-    """Gain in BR reach (bump-hunt limit / angular limit) versus ``m_x`` [GeV] (seed Fig. 5).
+    """Gain in BR reach (bump-hunt limit / angular limit) versus ``m_x`` [GeV] (Fig. 5).
 
-    ``gains`` maps a label to an array like ``m_x``; ``styles`` optional label -> line style.
+    ``gains`` maps a label to an array like ``m_x``; ``errors`` the same labels to the MC
+    errors of the gains (drawn as bars); ``styles`` optional label -> line style; ``info`` a
+    caption line (:func:`caption`).
     """
     with mpl.rc_context(mplhep.style.ROOT):
-        fig = _figure()
+        fig = _figure(width=11.0)
         ax = fig.axes[0]
         for label, g in gains.items():
-            ax.plot(np.asarray(m_x) * _MEV, np.asarray(g), (styles or {}).get(label, "-"), label=label)
+            style = (styles or {}).get(label, "-")
+            err = None if errors is None else errors.get(label)
+            ax.errorbar(np.asarray(m_x) * _MEV, np.asarray(g), yerr=err, fmt=style, marker="o", ms=4, capsize=3,
+                        label=label)
         ax.axhline(1.0, color="grey", lw=1)
         ax.set_xlabel(r"$m_X$ [MeV]")
-        ax.set_ylabel("gain in BR reach")
-        ax.legend()
+        ax.set_ylabel(r"gain in BR reach, $\mathcal{B}_{\rm bump}/\mathcal{B}_{\rm angular}$")
+        _caption(ax, info)
+        ax.legend(**_LEGEND)
     return _finish(fig, path)
+
+
+def _draw_existing(ax: Axes, curves: Sequence[LimitCurve], power: float, ceiling: float) -> None:
+    colors: dict[str, tuple] = {}
+    cmap = mpl.colormaps["tab20"]
+    for curve in curves:
+        new = curve.label not in colors
+        if new:
+            colors[curve.label] = cmap((2 * len(colors) + 1) % 20)
+        x, y = curve.region(ceiling, power)
+        ax.fill(x * _MEV, y, color=colors[curve.label], alpha=0.45, lw=0.8, ec=cmap((2 * list(colors).index(curve.label)) % 20),
+                label=curve.label if new else None, zorder=1)
 
 
 def plot_reach(
@@ -141,23 +207,63 @@ def plot_reach(
     ylabel: str = r"$\varepsilon$",
     path: str | Path | None = None,
     log_y: bool = True,
+    *,
+    errors: Mapping[str, NDArray] | None = None,
+    styles: Mapping[str, str] | None = None,
+    info: str = "",
+    existing: Sequence[LimitCurve] = (),
+    projection: LimitCurve | None = None,
+    power: float = 2.0,
+    xlim_mev: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    log_x: bool = False,
 ) -> Figure:
-    """Expected coupling reach versus ``m_x`` [GeV] with filled bands (seed Figs. 6-7).
+    """Expected coupling reach versus ``m_x`` [GeV] (Figs. 6-7).
 
-    ``limits`` maps a label to coupling limits like ``m_x``; the region above each line is
-    the excluded one. ``bands`` are drawn first (e.g. the 2 and 1 sigma (g-2)_mu bands).
+    ``limits`` maps a label to coupling limits like ``m_x`` (the region above each line is
+    excluded); ``errors`` maps labels to their MC errors (drawn as bands of +-1 error);
+    ``bands`` (e.g. the (g-2)_mu bands) are drawn first. ``existing``: published limits in
+    epsilon, drawn as shaded excluded regions in epsilon^``power`` (2 for an eps^2 axis);
+    ``projection``: a published reach curve drawn dashed. ``info``: caption line
+    (:func:`caption`: CL, exposure, level). Legends outside the axes.
     """
     with mpl.rc_context(mplhep.style.ROOT):
-        fig = _figure()
+        fig = _figure(width=12.5 if existing else 11.0, height=7.0)
         ax = fig.axes[0]
+        m_mev = np.asarray(m_x) * _MEV
+        finite = [np.asarray(v)[np.isfinite(v) & (np.asarray(v) > 0)] for v in limits.values()]
+        values = np.concatenate(finite) if finite else np.array([1.0])
+        if ylim is None and values.size:
+            ylim = (10 ** np.floor(np.log10(values.min()) - 1.0), 10 ** np.ceil(np.log10(values.max()) + 1.5))
+        ceiling = ylim[1] * 10 if ylim else 1.0
+        if existing:
+            _draw_existing(ax, existing, power, ceiling)
         for band in bands:
             ax.fill_between(np.asarray(band.m_x) * _MEV, band.lo, band.hi, color=band.color,
-                            alpha=band.alpha, label=band.label, lw=0)
-        for label, lim in limits.items():
-            ax.plot(np.asarray(m_x) * _MEV, np.asarray(lim), label=label)
+                            alpha=band.alpha, label=band.label, lw=0, zorder=2)
+        for k, (label, lim) in enumerate(limits.items()):
+            style = (styles or {}).get(label, "-")
+            (line,) = ax.plot(m_mev, np.asarray(lim), style, color=None if any(c in style for c in "bgrcmykC") else f"C{k}",
+                              lw=2.2, marker="o", ms=4, label=label, zorder=4)
+            err = None if errors is None else errors.get(label)
+            if err is not None:
+                lim, err = np.asarray(lim), np.asarray(err)
+                ax.fill_between(m_mev, np.clip(lim - err, lim * 1e-3, None), lim + err, color=line.get_color(),
+                                alpha=0.3, lw=0, zorder=3, label=f"{label}: MC error")
+        if projection is not None:
+            sel = (projection.lower < 1.0) & (projection.lower < 1e4)
+            ax.plot(projection.mass_gev[sel] * _MEV, projection.lower[sel] ** power, "k--", lw=2, zorder=5,
+                    label=f"{projection.label}, arXiv:{projection.header.get('arxiv', '?')}")
         if log_y:
             ax.set_yscale("log")
+        if log_x:
+            ax.set_xscale("log")
+        if ylim:
+            ax.set_ylim(*ylim)
+        if xlim_mev:
+            ax.set_xlim(*xlim_mev)
         ax.set_xlabel(r"$m_X$ [MeV]")
         ax.set_ylabel(ylabel)
-        ax.legend()
+        _caption(ax, info)
+        ax.legend(**{**_LEGEND, "fontsize": 11 if existing else 13, "ncols": 2 if len(existing) > 14 else 1})
     return _finish(fig, path)

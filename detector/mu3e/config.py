@@ -14,13 +14,16 @@ The default file ``detector/data/mu3e_phase1.toml`` holds the phase-I geometry o
 from __future__ import annotations
 
 import dataclasses
-import math
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from muonbsm.cards import read_toml
+from muonbsm.detector.mu3e.vertex import FORMS, DisplacedVertex
+from muonbsm.errors import CardError
+from muonbsm.schema import REQUIRED, Bool, Choice, Float, Int, List, Quantity, Str, Table, TableList, validate
 
 __all__ = [
     "Layer",
@@ -30,6 +33,7 @@ __all__ = [
     "Efficiencies",
     "Resolution",
     "Mu3eConfig",
+    "MU3E_DETECTOR",
     "default_config_path",
     "load_config",
     "config_from_dict",
@@ -134,6 +138,7 @@ class Mu3eConfig:
     efficiency: Efficiencies
     resolution: Resolution
     source: Path | None = None
+    displaced_vertex: DisplacedVertex = DisplacedVertex(enabled=False)
 
 
 def default_config_path() -> Path:
@@ -144,140 +149,116 @@ def default_config_path() -> Path:
 def load_config(path: str | Path | None = None) -> Mu3eConfig:
     """Read and validate a TOML configuration (default: the packaged phase-I file).
 
-    Map paths in the file are relative to the file's directory unless absolute.
-    Raises ``ValueError`` naming the offending key for malformed content.
+    Map paths in the file are relative to the file's directory unless absolute. Raises
+    :class:`~muonbsm.errors.CardError` naming the file, section and key (schema
+    :data:`MU3E_DETECTOR`).
     """
     path = Path(path) if path is not None else default_config_path()
-    if not path.is_file():
-        raise ValueError(f"path: configuration file {path} does not exist")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"path: {path} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "detector configuration")
     return config_from_dict(data, base_dir=path.parent, source=path)
 
 
-def _section(data: Mapping[str, Any], key: str, allowed: set[str]) -> Mapping[str, Any]:
-    sec = data.get(key)
-    if not isinstance(sec, Mapping):
-        raise ValueError(f"[{key}]: missing or not a table")
-    unknown = set(sec) - allowed
-    if unknown:
-        raise ValueError(f"[{key}]: unknown keys {sorted(unknown)}; allowed {sorted(allowed)}")
-    return sec
+def _mm(lo: float = 0.0, hi: float = 1e4, **kw: Any) -> Quantity:
+    return Quantity("length", lo=lo, hi=hi, default_unit="mm", **kw)
 
 
-def _num(sec: Mapping[str, Any], where: str, key: str, lo: float, hi: float, *, open_lo: bool = False) -> float:
-    if key not in sec:
-        raise ValueError(f"{where}.{key}: missing (allowed range [{lo}, {hi}])")
-    val = sec[key]
-    if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
-        raise ValueError(f"{where}.{key}: must be a finite number in [{lo}, {hi}], got {val!r}")
-    if val < lo or val > hi or (open_lo and val == lo):
-        bracket = "(" if open_lo else "["
-        raise ValueError(f"{where}.{key}: must be in {bracket}{lo}, {hi}], got {val}")
-    return float(val)
+def _gev(lo: float, hi: float, **kw: Any) -> Quantity:
+    return Quantity("energy", lo=lo, hi=hi, default_unit="GeV", **kw)
 
 
-def _bool(sec: Mapping[str, Any], where: str, key: str) -> bool:
-    val = sec.get(key)
-    if not isinstance(val, bool):
-        raise ValueError(f"{where}.{key}: must be true or false, got {val!r}")
-    return val
-
-
-def _geometry(data: Mapping[str, Any]) -> Geometry:
-    field = _section(data, "field", {"b_tesla"})
-    target = _section(data, "target", {"length_mm", "radius_mm"})
-    layers_raw = data.get("layers")
-    if not isinstance(layers_raw, list) or len(layers_raw) < 2:
-        raise ValueError("[[layers]]: need a list of at least two layer tables")
-    layers = []
-    for i, lay in enumerate(layers_raw):
-        where = f"layers[{i}]"
-        if not isinstance(lay, Mapping) or set(lay) - {"name", "radius_mm", "half_length_mm"}:
-            raise ValueError(f"{where}: keys must be name, radius_mm, half_length_mm")
-        if not isinstance(lay.get("name"), str):
-            raise ValueError(f"{where}.name: must be a string")
-        layers.append(Layer(lay["name"], _num(lay, where, "radius_mm", 0, 1e4, open_lo=True),
-                            _num(lay, where, "half_length_mm", 0, 1e4, open_lo=True)))
-    radii = [l.radius_mm for l in layers]
+def _geometry_rules(d: dict[str, Any], loc: str) -> None:
+    radii = [layer["radius_mm"] for layer in d["layers"]]
     if any(b <= a for a, b in zip(radii, radii[1:])):
-        raise ValueError(f"layers.radius_mm: must increase strictly from inner to outer, got {radii}")
-    t_radius = _num(target, "target", "radius_mm", 0, 1e4, open_lo=True)
-    if t_radius >= radii[0]:
-        raise ValueError(f"target.radius_mm: must be below the innermost layer radius {radii[0]}, got {t_radius}")
-    recurl = _section(data, "recurl", {"z_centers_mm", "layers", "max_turns"})
-    zc = recurl.get("z_centers_mm")
-    if not isinstance(zc, list) or not all(isinstance(z, (int, float)) and not isinstance(z, bool) for z in zc):
-        raise ValueError(f"recurl.z_centers_mm: must be a list of numbers [mm], got {zc!r}")
-    names = recurl.get("layers")
-    known = [l.name for l in layers]
-    if not isinstance(names, list) or not all(n in known for n in names):
-        raise ValueError(f"recurl.layers: must be a list of layer names from {known}, got {names!r}")
-    turns = recurl.get("max_turns")
-    if isinstance(turns, bool) or not isinstance(turns, int) or not 1 <= turns <= 20:
-        raise ValueError(f"recurl.max_turns: must be an integer in [1, 20], got {turns!r}")
-    return Geometry(
-        b_tesla=_num(field, "field", "b_tesla", 0, 20, open_lo=True),
-        target_length_mm=_num(target, "target", "length_mm", 0, 1e4, open_lo=True),
-        target_radius_mm=t_radius,
-        layers=tuple(layers),
-        recurl_z_centers_mm=tuple(float(z) for z in zc),
-        recurl_layers=tuple(names),
-        max_turns=turns,
-    )
+        raise CardError(f"{loc} [[layers]] radius_mm: must increase strictly from inner to outer, got {radii}")
+    if d["target"]["radius_mm"] >= radii[0]:
+        raise CardError(f"{loc} [target] radius_mm: must be below the innermost layer radius {radii[0]} mm, "
+                        f"got {d['target']['radius_mm']}")
+    names = [layer["name"] for layer in d["layers"]]
+    for i, name in enumerate(d["recurl"]["layers"]):
+        if name not in names:
+            raise CardError(f"{loc} [recurl] layers[{i}]: got {name!r}; allowed: one of {', '.join(names)}")
 
 
-def _resolve(base_dir: Path, name: Any, where: str) -> Path:
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"{where}: must be a file name, got {name!r}")
+_POSITIVE_MM = _mm(lo_open=True, default=REQUIRED)
+#: The schema of a Mu3e detector configuration (units: GeV, mm, T).
+MU3E_DETECTOR = Table({
+    "name": Str(default="mu3e", help="configuration name"),
+    "field": Table({"b_tesla": Float(lo=0.0, hi=20.0, lo_open=True, units="T", default=REQUIRED, help="solenoid field")}),
+    "target": Table({"length_mm": replace(_POSITIVE_MM, help="target double-cone length"),
+                     "radius_mm": replace(_POSITIVE_MM, help="target radius")}),
+    "layers": TableList(table=Table({
+        "name": Str(default=REQUIRED, help="layer name"),
+        "radius_mm": replace(_POSITIVE_MM, help="layer radius"),
+        "half_length_mm": replace(_POSITIVE_MM, help="layer half-length"),
+    }, "Central pixel layers, inner to outer (radii increasing)."), min_len=2),
+    "recurl": Table({
+        "z_centers_mm": List(_mm(lo=-1e4), min_len=0, default=REQUIRED, help="recurl station centres"),
+        "layers": List(Str(), min_len=0, default=REQUIRED, help="names of the layers copied in each station"),
+        "max_turns": Int(1, 20, default=REQUIRED, help="helix turns searched for recurl hits"),
+    }),
+    "selection": Table({
+        "pt_min_gev": _gev(0.0, 0.06, default=REQUIRED, help="extra track pT cut"),
+        "inner_recurl_short": Bool(default=REQUIRED, help="count inner recurlers as short tracks"),
+        "sample_vertex": Bool(default=REQUIRED, help="sample the decay point on the target surface"),
+    }),
+    "maps": Table({
+        "short": Str(default=REQUIRED, help="short-track efficiency map CSV (relative to the file)"),
+        "long_upgrade": Str(default=REQUIRED, help="short -> long upgrade map CSV"),
+        "plateau_short": Float(0.0, 1.0, default=REQUIRED, help="plateau of the default short map"),
+        "plateau_long": Float(0.0, 1.0, default=REQUIRED, help="plateau of the default long map"),
+    }),
+    "efficiency": Table({
+        "vertex": Float(0.0, 1.0, lo_open=True, default=REQUIRED, help="vertex-quality efficiency"),
+        "timing": Float(0.0, 1.0, lo_open=True, default=REQUIRED, help="timing efficiency"),
+        "reference_total": Float(0.0, 1.0, lo_open=True, default=REQUIRED, help="total efficiency to calibrate on"),
+        "reference_sample": Str(default=REQUIRED, help="sample of the calibration"),
+    }),
+    "resolution": Table({
+        "momentum_short_gev": _gev(0.0, 0.05, default=REQUIRED, help="|p| resolution, short tracks"),
+        "momentum_long_gev": _gev(0.0, 0.05, default=REQUIRED, help="|p| resolution, long tracks"),
+        "mee_rms_gev": List(_gev(0.0, 0.05), length=4, default=REQUIRED, help="m_ee RMS for 0..3 long tracks"),
+        "mee_rms_slope": Float(0.0, 1.0, default=REQUIRED, help="RMS growth per unit m_ee"),
+        "crystal_ball": Table({
+            "enabled": Bool(default=REQUIRED, help="Crystal Ball low-side tail"),
+            "alpha": Float(0.0, 10.0, lo_open=True, default=REQUIRED, help="tail start in RMS"),
+            "n": Float(1.0, 100.0, lo_open=True, default=REQUIRED, help="tail power"),
+        }),
+    }),
+    "displaced_vertex": Table({
+        "enabled": Bool(default=True, help="prompt-vertex quality of displaced e+e- vertices"),
+        "form": Choice(options=FORMS, default="chi2", help="shape of q(d_T, d_z)"),
+        "sigma_transverse_mm": _mm(lo_open=True, hi=1e3, default=0.25, help="transverse scale"),
+        "sigma_longitudinal_mm": _mm(lo_open=True, hi=1e3, default=0.35, help="longitudinal scale"),
+        "ndf": Int(1, 20, default=3, help="degrees of freedom of the chi2 form"),
+    }, "Absent: every decay treated as prompt.", optional=True),
+}, checks=[_geometry_rules])
+
+
+def _resolve(base_dir: Path, name: str) -> Path:
     p = Path(name)
     return p if p.is_absolute() else base_dir / p
 
 
 def config_from_dict(data: Mapping[str, Any], base_dir: Path | None = None, source: Path | None = None) -> Mu3eConfig:
-    """Validate a parsed TOML mapping and build a :class:`Mu3eConfig`."""
+    """Validate a parsed TOML mapping (schema :data:`MU3E_DETECTOR`) and build a :class:`Mu3eConfig`."""
     base_dir = base_dir if base_dir is not None else default_config_path().parent
-    allowed_top = {"name", "field", "target", "layers", "recurl", "selection", "maps", "efficiency", "resolution"}
-    unknown = set(data) - allowed_top
-    if unknown:
-        raise ValueError(f"configuration: unknown top-level keys {sorted(unknown)}; allowed {sorted(allowed_top)}")
-    geometry = _geometry(data)
-    sel = _section(data, "selection", {"pt_min_gev", "inner_recurl_short", "sample_vertex"})
-    selection = Selection(_num(sel, "selection", "pt_min_gev", 0, 0.06), _bool(sel, "selection", "inner_recurl_short"),
-                          _bool(sel, "selection", "sample_vertex"))
-    mp = _section(data, "maps", {"short", "long_upgrade", "plateau_short", "plateau_long"})
-    maps = MapFiles(_resolve(base_dir, mp.get("short"), "maps.short"),
-                    _resolve(base_dir, mp.get("long_upgrade"), "maps.long_upgrade"),
-                    _num(mp, "maps", "plateau_short", 0, 1), _num(mp, "maps", "plateau_long", 0, 1))
-    ef = _section(data, "efficiency", {"vertex", "timing", "reference_total", "reference_sample"})
-    ref_sample = ef.get("reference_sample")
-    if not isinstance(ref_sample, str):
-        raise ValueError(f"efficiency.reference_sample: must be a sample name, got {ref_sample!r}")
-    eff = Efficiencies(_num(ef, "efficiency", "vertex", 0, 1, open_lo=True), _num(ef, "efficiency", "timing", 0, 1, open_lo=True),
-                       _num(ef, "efficiency", "reference_total", 0, 1, open_lo=True), ref_sample)
-    rs = _section(data, "resolution", {"momentum_short_gev", "momentum_long_gev", "mee_rms_gev", "mee_rms_slope", "crystal_ball"})
-    rms = rs.get("mee_rms_gev")
-    if (not isinstance(rms, list) or len(rms) != 4
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 0.05 for v in rms)):
-        raise ValueError(f"resolution.mee_rms_gev: must be 4 numbers in [0, 0.05] GeV (0..3 long tracks), got {rms!r}")
-    cb = rs.get("crystal_ball")
-    if not isinstance(cb, Mapping) or set(cb) != {"enabled", "alpha", "n"}:
-        raise ValueError("resolution.crystal_ball: must be a table with keys enabled, alpha, n")
-    resolution = Resolution(
-        momentum_short_gev=_num(rs, "resolution", "momentum_short_gev", 0, 0.05),
-        momentum_long_gev=_num(rs, "resolution", "momentum_long_gev", 0, 0.05),
-        mee_rms_gev=tuple(float(v) for v in rms),  # type: ignore[arg-type]
-        mee_rms_slope=_num(rs, "resolution", "mee_rms_slope", 0, 1),
-        crystal_ball=_bool(cb, "resolution.crystal_ball", "enabled"),
-        cb_alpha=_num(cb, "resolution.crystal_ball", "alpha", 0, 10, open_lo=True),
-        cb_n=_num(cb, "resolution.crystal_ball", "n", 1, 100, open_lo=True),
-    )
-    name = data.get("name", "mu3e")
-    if not isinstance(name, str):
-        raise ValueError(f"name: must be a string, got {name!r}")
-    return Mu3eConfig(name, geometry, selection, maps, eff, resolution, source)
+    d = validate(MU3E_DETECTOR, data, str(source) if source is not None else "detector configuration")
+    geometry = Geometry(
+        b_tesla=d["field"]["b_tesla"], target_length_mm=d["target"]["length_mm"],
+        target_radius_mm=d["target"]["radius_mm"],
+        layers=tuple(Layer(x["name"], x["radius_mm"], x["half_length_mm"]) for x in d["layers"]),
+        recurl_z_centers_mm=tuple(d["recurl"]["z_centers_mm"]), recurl_layers=tuple(d["recurl"]["layers"]),
+        max_turns=d["recurl"]["max_turns"])
+    sel, mp, ef, rs = d["selection"], d["maps"], d["efficiency"], d["resolution"]
+    cb = rs["crystal_ball"]
+    resolution = Resolution(rs["momentum_short_gev"], rs["momentum_long_gev"], tuple(rs["mee_rms_gev"]),  # type: ignore[arg-type]
+                            rs["mee_rms_slope"], cb["enabled"], cb["alpha"], cb["n"])
+    vertex = DisplacedVertex(**d["displaced_vertex"]) if d["displaced_vertex"] else DisplacedVertex(enabled=False)
+    return Mu3eConfig(d["name"], geometry, Selection(sel["pt_min_gev"], sel["inner_recurl_short"], sel["sample_vertex"]),
+                      MapFiles(_resolve(base_dir, mp["short"]), _resolve(base_dir, mp["long_upgrade"]),
+                               mp["plateau_short"], mp["plateau_long"]),
+                      Efficiencies(ef["vertex"], ef["timing"], ef["reference_total"], ef["reference_sample"]),
+                      resolution, source, vertex)
 
 
 def replace_value(config: Mu3eConfig, dotted: str, value: Any) -> Mu3eConfig:

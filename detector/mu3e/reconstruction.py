@@ -10,7 +10,9 @@ The chain (seed App. C, with the geometric acceptance from helices instead of ma
 3. rescaling factor (event weight, from :mod:`~muonbsm.detector.mu3e.calibration`);
 4. track reconstruction: a short track is reconstructed with the short map's probability,
    a reconstructed geometrically-long track is upgraded to long with the long map's;
-5. flat vertex-quality and timing efficiencies (event weight);
+5. vertex quality and timing (event weight): the flat efficiencies times the displaced-vertex
+   quality q(d_T, d_z) of the e- vertex relative to the Michel e+ (particle 0), from the
+   generator vertices (:mod:`~muonbsm.detector.mu3e.vertex`; q = 1 for prompt events);
 6. momenta smeared per class, m_ee of both pairings (e+_0 e-, e+_1 e-) smeared with the RMS
    for the event's number of long tracks.
 
@@ -31,6 +33,7 @@ from muonbsm.detector.mu3e.config import Mu3eConfig
 from muonbsm.detector.mu3e.geometry import sample_target_vertex, track_acceptance
 from muonbsm.detector.mu3e.maps import EfficiencyMap, load_map
 from muonbsm.detector.mu3e.smearing import smear_mee, smear_momenta
+from muonbsm.detector.mu3e.vertex import displacement
 
 __all__ = ["CutflowStep", "DetectorResult", "CUTFLOW_STEPS", "charged_tracks", "pair_masses", "simulate"]
 
@@ -98,7 +101,7 @@ def pair_masses(e: NDArray, px: NDArray, py: NDArray, pz: NDArray) -> NDArray[np
     return np.stack(out, axis=1)
 
 
-def _cutflow(w: NDArray, flags: dict[str, NDArray], rescale: float, flat: float) -> list[CutflowStep]:
+def _cutflow(w: NDArray, flags: dict[str, NDArray], rescale: float, flat: float, quality: NDArray) -> list[CutflowStep]:
     total = float(w.sum())
 
     def wsum(mask: NDArray) -> float:
@@ -109,7 +112,7 @@ def _cutflow(w: NDArray, flags: dict[str, NDArray], rescale: float, flat: float)
 
     g_s, g_l = wsum(flags["geo_short"]), wsum(flags["geo_long"])
     r_s, r_l = wsum(flags["reco"]), wsum(flags["reco_long"])
-    final = r_s * rescale * flat
+    final = float((w * flags["reco"] * quality).sum()) * rescale * flat
     rows = [
         ("generated", total, 1.0, 1.0),
         ("geometric_short", g_s, ratio(g_s, total), ratio(g_s, total)),
@@ -117,7 +120,7 @@ def _cutflow(w: NDArray, flags: dict[str, NDArray], rescale: float, flat: float)
         ("rescaling", g_s * rescale, rescale, ratio(g_s * rescale, total)),
         ("reconstruction_short", r_s * rescale, ratio(r_s, g_s), ratio(r_s * rescale, total)),
         ("reconstruction_long", r_l * rescale, ratio(r_l, g_l), ratio(r_l * rescale, total)),
-        ("vertex_timing", final, flat, ratio(final, total)),
+        ("vertex_timing", final, ratio(final, r_s * rescale), ratio(final, total)),
         ("final", final, ratio(final, total), ratio(final, total)),
     ]
     labels = dict(CUTFLOW_STEPS)
@@ -148,8 +151,9 @@ def simulate(events: ak.Array, config: Mu3eConfig, rng: np.random.Generator, res
         E [GeV] and pdg, charge, p_true, lambda_true, layers_hit, accepted_short,
         accepted_long, reconstructed, long; per event ``vertex_x/y/z`` [mm], ``m_ee_1``,
         ``m_ee_2`` (smeared, pairings (0,2) and (1,2)), ``m_ee_1_true``, ``m_ee_2_true``,
-        ``n_long``, ``passed`` (all three tracks reconstructed), ``generator_weight`` and
-        ``weight`` = generator weight x passed x rescale x vertex x timing efficiencies.
+        ``n_long``, ``passed`` (all three tracks reconstructed), ``generator_weight``,
+        ``vertex_quality`` (displaced-vertex q) and ``weight`` = generator weight x passed x
+        rescale x vertex x timing efficiencies x q.
     """
     if not np.isfinite(rescale) or rescale < 0:
         raise ValueError(f"rescale: must be a finite number >= 0, got {rescale}")
@@ -180,6 +184,8 @@ def simulate(events: ak.Array, config: Mu3eConfig, rng: np.random.Generator, res
     m_smeared = smear_mee(m_true, n_long, config.resolution, rng)
     passed = reco.all(axis=1)
     flat = config.efficiency.vertex * config.efficiency.timing
+    d_t, d_z = displacement(t["vx"][:, 2] - t["vx"][:, 0], t["vy"][:, 2] - t["vy"][:, 0], t["vz"][:, 2] - t["vz"][:, 0])
+    quality = config.displaced_vertex.quality(d_t, d_z, config.efficiency.vertex)
     flags = {"geo_short": geo_short.all(axis=1), "geo_long": geo_long.all(axis=1), "reco": passed,
              "reco_long": long.all(axis=1)}
     tracks = ak.zip({"px": p3[..., 0], "py": p3[..., 1], "pz": p3[..., 2], "E": e_reco,
@@ -190,5 +196,5 @@ def simulate(events: ak.Array, config: Mu3eConfig, rng: np.random.Generator, res
                   "m_ee_1": m_smeared[:, 0], "m_ee_2": m_smeared[:, 1],
                   "m_ee_1_true": m_true[:, 0], "m_ee_2_true": m_true[:, 1],
                   "n_long": n_long.astype(np.int8), "passed": passed, "generator_weight": w,
-                  "weight": w * passed * rescale * flat}, depth_limit=1)
-    return DetectorResult(out, _cutflow(w, flags, rescale, flat), float(rescale))
+                  "vertex_quality": quality, "weight": w * passed * rescale * flat * quality}, depth_limit=1)
+    return DetectorResult(out, _cutflow(w, flags, rescale, flat, quality), float(rescale))
