@@ -1,1 +1,108 @@
-"""."""
+"""muonbsm: Monte Carlo for new-physics searches with muons, from a Lagrangian coupling to
+events, detector-level samples and a sensitivity reach.
+
+Entry points (imported on first use, so ``import muonbsm`` stays light):
+
+* :func:`generate`: a run card (TOML path or dict) or a process object -> an event file;
+  returns the run summary (``rate`` +- ``rate_error`` in ``rate_unit``, BR or pb);
+* :func:`read` (= :func:`muonbsm.io.read`): an event file -> ``(events, metadata)``;
+  :func:`write` (= :func:`muonbsm.io.write`).
+
+Submodules: :mod:`~muonbsm.io` (ROOT, Parquet, LHE, HepMC3), :mod:`~muonbsm.events` (the
+record), :mod:`~muonbsm.cards`, :mod:`~muonbsm.constants` (PDG and CODATA, the BSM PDG codes),
+:mod:`~muonbsm.units`, :mod:`~muonbsm.targets`, :mod:`~muonbsm.errors`, :mod:`~muonbsm.models`,
+and the three stages :mod:`~muonbsm.generator`, :mod:`~muonbsm.detector`,
+:mod:`~muonbsm.analysis`.
+
+>>> import muonbsm
+>>> muonbsm.read is muonbsm.io.read
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from importlib import metadata as _metadata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from muonbsm import io
+    from muonbsm.io import read, write
+
+__version__: str = _metadata.version("muonbsm")
+
+_SUBMODULES = ("analysis", "cards", "constants", "detector", "errors", "events", "generator", "io", "models",
+               "targets", "units")
+_FROM_IO = ("read", "write")
+
+__all__ = ["__version__", "generate", *_FROM_IO, *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"muonbsm.{name}")
+    if name in _FROM_IO:
+        return getattr(importlib.import_module("muonbsm.io"), name)
+    raise AttributeError(f"module 'muonbsm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+def generate(card_or_process: str | os.PathLike[str] | dict[str, Any] | Any, output: str | os.PathLike[str] | None = None,
+             *, events: int | None = None, seed: int | None = None, progress: bool = False,
+             **sections: dict[str, Any]) -> dict[str, Any]:
+    """Generate a sample into ``output`` (``.root``, ``.parquet``, ``.lhe[.gz]``, ``.hepmc[3]``)
+    and return the run summary (``rate``, ``rate_error`` in ``rate_unit``, ``n_events``, ...).
+
+    ``card_or_process``: a run card, as a TOML path or as a dict of its sections (validated
+    like the ``muonbsm generate`` command's, errors name the section and key), or a process
+    object of :mod:`muonbsm.generator.processes` (then ``output``, ``events`` and ``seed`` are
+    required). ``output``, ``events`` and ``seed`` override the card's ``[run]`` keys; further
+    keyword dicts override card sections, e.g. ``training={"neval": 5000}``.
+
+    Example (the README's)::
+
+        summary = muonbsm.generate("samples/mu3e_dark_photon.toml", "dp.parquet", events=2000)
+        events, meta = muonbsm.read("dp.parquet")
+    """
+    from muonbsm.cli.generate import run_card
+
+    run = {k: v for k, v in (("output", None if output is None else os.fspath(output)), ("events", events),
+                             ("seed", seed)) if v is not None}
+    if isinstance(card_or_process, (str, os.PathLike, dict)):
+        return run_card(_card(card_or_process, run, sections), progress=progress)
+    if sections:
+        raise TypeError(f"generate: section overrides {sorted(sections)} need a run card, not a process")
+    from muonbsm.generator.generate import generate as run_process
+
+    missing = [k for k in ("output", "events", "seed") if k not in run]
+    if missing:
+        raise TypeError(f"generate: a process needs {', '.join(missing)}")
+    summary = run_process(card_or_process, run["output"], run["events"], seed=run["seed"], progress=progress)
+    return {**summary.to_dict(), "output": str(run["output"])}
+
+
+def _card(source: str | os.PathLike[str] | dict[str, Any], run: dict[str, Any],
+          sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The validated card of ``source`` with ``run`` merged into ``[run]`` and ``sections`` into
+    their sections (validation sees the merged card)."""
+    from muonbsm.cards import parse_card, read_toml
+
+    text, name = "", "card"
+    if isinstance(source, dict):
+        raw = {k: dict(v) if isinstance(v, dict) else v for k, v in source.items()}
+    else:
+        name = os.fspath(source)
+        raw = read_toml(source, "run card")
+        with open(source, encoding="utf-8") as f:
+            text = f.read()
+    for key, values in {"run": run, **sections}.items():
+        if not isinstance(values, dict):
+            raise TypeError(f"generate: {key}= must be a dict of [{key}] keys, got {values!r}")
+        raw[key] = {**raw.get(key, {}), **values}
+    card = parse_card(raw, name)
+    card["source"] = {"path": name, "text": text}
+    return card
