@@ -5,8 +5,8 @@
   (dashed) on Pb, C/Lambda = 1 TeV^-1; left: the production tau, right: the tau from a -> mu tau;
   the 2 mm and 2 cm resolutions shaded.
 * ``... fig6 samples/alp_reach.toml -o fig6.png``: invisible-ALP reach vs m_a of every
-  experiment variant (left) and with the (g-2)_mu bands, the disfavoured regions above them and
-  the asymmetric-DM relic line (right).
+  experiment variant (left) and with the (g-2)_mu bands, the disfavoured regions above them,
+  the asymmetric-DM relic line and the CMB (Planck p_ann) band above it (right).
 * ``... fig7 samples/alp_reach.toml -o fig7.png``: visible-ALP reach (charge flip) with the bands.
 
 ``--rows rows.json`` reuses a table from ``muonbsm reach CARD --json`` instead of recomputing;
@@ -30,7 +30,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from muonbsm.analysis.fixed_target.bands import amu_band, load_bound, relic_line  # noqa: E402
+from muonbsm.analysis.fixed_target.bands import amu_band, id_cmb_band, load_bound, relic_line  # noqa: E402
 from muonbsm.analysis.fixed_target.signal import signal_events  # noqa: E402
 from muonbsm.analysis.fixed_target.reach import reach_table  # noqa: E402
 from muonbsm.detector.fixed_target.features import event_features  # noqa: E402
@@ -101,6 +101,9 @@ def _draw_bands(ax: plt.Axes, m: np.ndarray, thetas: Sequence[float], relic: boo
     if relic:
         line = relic_line(m)
         ax.fill_between(m, 1e-4, line, color="0.7", alpha=0.5, lw=0, label="DM overproduced (g_chi = 1, m_a = 3 m_chi)")
+        lo, hi = id_cmb_band(m)
+        ax.fill_between(m, lo, hi, color="0.25", alpha=0.8, lw=0,
+                        label="CMB excluded: Planck 2018 p_ann, symmetric remnant of asymmetric DM")
 
 
 def plot_reach(rows: list[dict[str, Any]], path: str | Path, channel: str, *,

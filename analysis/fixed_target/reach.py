@@ -12,6 +12,16 @@ spectrum (:meth:`~muonbsm.detector.fixed_target.config.Beam.energy_nodes`), ``n_
 [cm^-3], L [cm] the target thickness, BR the ALP branching ratio into the channel and
 ``epsilon`` the selection efficiency (relative to the channel's events, charge-flip included).
 
+Efficiencies are expected values, not counts of sampled decays
+(:func:`muonbsm.detector.fixed_target.expected.expected_cutflow`): every generated event carries
+the product of the selected tau modes' branching ratios and the flight/containment
+probability integrated over the interaction point. The sample grows in batches until each
+efficiency is known to ``max_rel_error`` (default 2%) or ``n_mc_max`` events are used. Seeds:
+one master seed, streams ``("reach.fixed_target", i_exp, i_channel, "mass", i_mass, ...)`` of
+:mod:`muonbsm.seeds` (indices of the experiment in the experiments file, of the channel in
+``("invisible", "visible")`` and of the mass in the card); a sample shared by variants with
+the same beam and target takes the stream of the first of them.
+
 Energy loss (per experiment, ``energy_loss``): ``none``: E(x) = E; ``continuous``:
 -dE/dx = rho (a + b E), i.e. :math:`E(x) = (E + a/b)e^{-\rho b x} - a/b`; the depth integral
 uses 8 Gauss-Legendre nodes with sigma interpolated log-log between E and E(L). The
@@ -35,7 +45,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import awkward as ak
 import numpy as np
@@ -44,11 +54,12 @@ from muonbsm.analysis.fixed_target.signal import signal_events
 from muonbsm.generator.progress import Progress
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.detector.fixed_target.config import Experiment, load_experiments
-from muonbsm.detector.fixed_target.features import event_features
-from muonbsm.detector.fixed_target.selection import CutFlow, apply_selection
+from muonbsm.detector.fixed_target.expected import expected_cutflow
+from muonbsm.detector.fixed_target.selection import CutFlow
 from muonbsm.generator.processes.alp.cross_section import alp_cross_section
 from muonbsm.generator.processes.alp.kinematics import threshold_energy
 from muonbsm.models.alp import couplings, g_mutau, width_chichi, width_mutau_per_mode
+from muonbsm.seeds import rng as seeded_rng
 from muonbsm.targets import get_target
 
 if sys.version_info >= (3, 11):
@@ -56,11 +67,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["PB_TO_CM2", "ReachSettings", "ReachPoint", "SigmaCache", "energy_after", "sigma_length",
-           "solve_reach", "efficiency", "compute_reach", "load_reach_card", "reach_rows", "reach_table",
-           "format_table"]
+__all__ = ["PB_TO_CM2", "Channel", "CHANNEL_INDEX", "ReachSettings", "ReachPoint", "SigmaCache", "energy_after",
+           "sigma_length", "solve_reach", "efficiency", "compute_reach", "load_reach_card", "reach_rows",
+           "reach_table", "format_table"]
 
 PB_TO_CM2 = 1e-36
+Channel = Literal["invisible", "visible"]
+#: Channel -> index in the seed paths.
+CHANNEL_INDEX: dict[str, int] = {c: i for i, c in enumerate(get_args(Channel))}
 SigmaFn = Callable[[str, float, float], float]
 EventsFn = Callable[..., ak.Array]
 
@@ -72,7 +86,9 @@ class ReachSettings:
     ``n_required``: events at the exclusion (zero background). ``theta`` [rad] (seed Eq. 2).
     Invisible ALP: ``g_chi_invisible`` and ``m_chi_ratio`` (m_chi = ratio x m_a, default 1/3);
     visible ALP: ``g_chi_visible`` (default 0: a -> chi chibar closed). ``n_mc``: MC events per
-    efficiency sample; ``rel_precision``: vegas precision of sigma; ``seed``: master seed.
+    events of the first efficiency batch; ``max_rel_error``: target relative MC error of every
+    efficiency (the sample grows until it is reached or ``n_mc_max`` events are used);
+    ``rel_precision``: vegas precision of sigma; ``seed``: master seed.
     """
 
     n_required: float = 3.0
@@ -83,6 +99,8 @@ class ReachSettings:
     n_mc: int = 20000
     rel_precision: float = 0.01
     seed: int = 1
+    max_rel_error: float = 0.02
+    n_mc_max: int = 640_000
 
 
 @dataclass
@@ -92,7 +110,9 @@ class ReachPoint:
     ``c_over_lambda`` [TeV^-1] (inf: no reach), ``g_mutau`` = C m_tau/Lambda, ``efficiency`` (nan
     if sigma = 0: no production above threshold and below the t cut-off) +-
     ``efficiency_error``, ``sigma_length_pb_cm`` = sum_i w_i int sigma dx [pb cm] at C/Lambda = 1,
-    ``n_at_unit_coupling`` = N(C/Lambda = 1) (BR included), ``cutflow`` (cumulative efficiencies).
+    ``n_at_unit_coupling`` = N(C/Lambda = 1) (BR included), ``cutflow`` (cumulative efficiencies),
+    ``n_mc`` (events used), ``c_over_lambda_error`` [TeV^-1] (from the efficiency and sigma MC
+    errors, linear propagation through :func:`solve_reach`).
     """
 
     experiment: str
@@ -107,6 +127,8 @@ class ReachPoint:
     n_at_unit_coupling: float
     stand_in: bool
     cutflow: dict[str, float] = field(default_factory=dict)
+    n_mc: int = 0
+    c_over_lambda_error: float = math.nan
 
     def row(self, details: bool = False) -> dict[str, Any]:
         """JSON row with the keys of ``muonbsm reach --json`` (and the details if asked); no reach -> None."""
@@ -115,9 +137,11 @@ class ReachPoint:
 
         out = {"experiment": self.experiment, "variant": self.variant, "channel": self.channel,
                "ma_gev": self.ma_gev, "c_over_lambda_per_tev": fin(self.c_over_lambda),
-               "g_mutau": fin(self.g_mutau), "efficiency": fin(self.efficiency)}
+               "c_over_lambda_error": fin(self.c_over_lambda_error),
+               "g_mutau": fin(self.g_mutau), "efficiency": fin(self.efficiency),
+               "efficiency_error": fin(self.efficiency_error)}
         if details:
-            out.update(efficiency_error=self.efficiency_error, sigma_length_pb_cm=self.sigma_length_pb_cm,
+            out.update(n_mc=self.n_mc, sigma_length_pb_cm=self.sigma_length_pb_cm,
                        n_at_unit_coupling=self.n_at_unit_coupling, stand_in=self.stand_in,
                        cutflow=self.cutflow)
         return out
@@ -133,6 +157,12 @@ class SigmaCache:
     def __init__(self, theta: float = 0.0, rel_precision: float = 0.01, seed: int = 0) -> None:
         self.theta, self.rel_precision, self.seed = theta, rel_precision, seed
         self._cache: dict[tuple[str, float, float], float] = {}
+        self._errors: dict[tuple[str, float, float], float] = {}
+
+    def rel_error(self, target: str, energy: float, m_a: float) -> float:
+        """Relative MC error of a cached sigma (0 if zero or not computed)."""
+        key = (target, round(float(energy), 6), float(m_a))
+        return self._errors.get(key, 0.0)
 
     def __call__(self, target: str, energy: float, m_a: float) -> float:
         key = (target, round(float(energy), 6), float(m_a))
@@ -141,8 +171,10 @@ class SigmaCache:
             if energy <= threshold_energy(M_MU, M_TAU, m_a, tgt.nucleus_mass) * (1 + 1e-9):
                 self._cache[key] = 0.0
             else:
-                self._cache[key] = alp_cross_section(tgt, energy, m_a, 1.0, self.theta,
-                                                     rel_precision=self.rel_precision, seed=self.seed).sigma_pb
+                res = alp_cross_section(tgt, energy, m_a, 1.0, self.theta, rel_precision=self.rel_precision,
+                                        seed=self.seed)
+                self._cache[key] = res.sigma_pb
+                self._errors[key] = res.sigma_err_pb / res.sigma_pb if res.sigma_pb > 0 else 0.0
         return self._cache[key]
 
 
@@ -181,11 +213,18 @@ def sigma_length(exp: Experiment, m_a: float, sigma_fn: SigmaFn) -> tuple[float,
     return float(np.sum(weights * per_node)), weights * per_node, energies
 
 
-def solve_reach(k_events: float, m_a: float, channel: str, settings: ReachSettings) -> float:
+def _check_channel(channel: str) -> None:
+    if channel not in CHANNEL_INDEX:
+        raise ValueError(f"channel must be one of {list(CHANNEL_INDEX)}, got {channel!r}")
+
+
+def solve_reach(k_events: float, m_a: float, channel: Channel, settings: ReachSettings) -> float:
     """C/Lambda [TeV^-1] at which ``N = n_required``; ``k_events`` = N(C/Lambda = 1) / BR.
 
     Closed forms of the module docstring; ``inf`` if the channel can never give n_required.
+    ``channel`` must be ``"invisible"`` or ``"visible"`` (ValueError otherwise).
     """
+    _check_channel(channel)
     if k_events <= 0:
         return math.inf
     s, p = couplings(1.0, settings.theta)
@@ -206,9 +245,10 @@ def solve_reach(k_events: float, m_a: float, channel: str, settings: ReachSettin
     return math.sqrt(y)
 
 
-def efficiency(exp: Experiment, events: ak.Array, channel: str, rng: np.random.Generator) -> CutFlow:
-    """Cut-flow of ``exp``'s selection on ``events`` (interaction point sampled along the target)."""
-    return apply_selection(event_features(events, exp.thickness_mm, rng), exp.selection, channel, exp.thickness_mm)
+def efficiency(exp: Experiment, events: ak.Array, channel: Channel, rng: np.random.Generator) -> CutFlow:
+    """Expected cut-flow of ``exp``'s selection on ``events`` (analytic tau-mode and flight weights;
+    ``rng`` drives forced tau decays where a cut needs decay products)."""
+    return expected_cutflow(events, exp.selection, channel, exp.thickness_mm, rng)
 
 
 def _branching(m_a: float, c: float, channel: str, settings: ReachSettings) -> float:
@@ -220,36 +260,65 @@ def _branching(m_a: float, c: float, channel: str, settings: ReachSettings) -> f
     return 0.0 if tot == 0 else (gchi if channel == "invisible" else g1) / tot
 
 
-def compute_reach(exp: Experiment, m_a: float, channel: str, settings: ReachSettings, *,
+def _adaptive_efficiency(exp: Experiment, channel: Channel, settings: ReachSettings, batches: list[ak.Array],
+                         make_batch: Callable[[int, int], ak.Array], rng: np.random.Generator) -> tuple[CutFlow, int]:
+    """Cut-flow on the concatenated ``batches``, extended with ``make_batch(b, n)`` until the
+    relative error is <= ``max_rel_error`` or ``n_mc_max`` events are used."""
+    while True:
+        if not batches:
+            batches.append(make_batch(0, settings.n_mc))
+        events = ak.concatenate(batches) if len(batches) > 1 else batches[0]
+        flow = efficiency(exp, events, channel, rng)
+        n_now = len(events)
+        eff, err = flow.total, float(flow.error[-1])
+        if eff > 0 and err <= settings.max_rel_error * eff or n_now >= settings.n_mc_max:
+            return flow, n_now
+        need = n_now * (err / (settings.max_rel_error * eff)) ** 2 * 1.2 if eff > 0 else 4 * n_now
+        batches.append(make_batch(len(batches), int(min(max(need - n_now, 0.5 * n_now), settings.n_mc_max - n_now))))
+
+
+def compute_reach(exp: Experiment, m_a: float, channel: Channel, settings: ReachSettings, *,
                   sigma_fn: SigmaFn | None = None, events_fn: EventsFn = signal_events,
-                  events_cache: dict | None = None) -> ReachPoint:
+                  events_cache: dict | None = None, index: tuple[int, int] = (0, 0)) -> ReachPoint:
     """Reach of ``exp`` in ``channel`` at ALP mass ``m_a`` [GeV].
 
-    ``events_fn(target, energy, m_a, channel, n, rng, theta=, m_chi=, frac_mu_minus=)`` gives
-    weighted events in the fixed layout (default :func:`~muonbsm.analysis.fixed_target.signal.signal_events`);
-    ``events_cache`` (dict) shares samples between variants with the same beam and target.
-    Efficiencies of a spectrum are sigma-weighted over its nodes.
+    ``events_fn(target, energy, m_a, channel, n, rng, theta=, m_chi=, frac_mu_minus=, charge_flip=)``
+    gives weighted events in the fixed layout (default
+    :func:`~muonbsm.analysis.fixed_target.signal.signal_events`); ``events_cache`` (dict) shares
+    samples between variants with the same beam and target. ``index = (i_exp, i_mass)`` selects
+    the seed streams (module docstring). Efficiencies of a spectrum are sigma-weighted over its
+    nodes, each node known to ``max_rel_error``.
     """
+    _check_channel(channel)
     if channel not in exp.channels:
         raise ValueError(f"channel {channel!r} not configured for {exp.key}; allowed: {exp.channels}")
     sigma_fn = sigma_fn or SigmaCache(settings.theta, settings.rel_precision, settings.seed)
     cache = {} if events_cache is None else events_cache
+    i_exp, i_mass = index
+    j = CHANNEL_INDEX[channel]
     total, node_w, energies = sigma_length(exp, m_a, sigma_fn)
     _, _, fminus = exp.beam.energy_nodes()
-    effs, errs, flows = [], [], []
+    flip = channel == "visible" and exp.selection.charge_flip
+    effs, errs, flows, n_used = [], [], [], 0
     for i, e0 in enumerate(energies):
         if node_w[i] <= 0:
             effs.append(0.0)
             errs.append(0.0)
             flows.append({})
             continue
-        key = (exp.target, float(e0), float(m_a), channel, float(fminus[i]))
-        if key not in cache:
-            seed = np.random.SeedSequence([settings.seed, int(e0 * 1000), int(m_a * 1000), channel == "visible"])
-            cache[key] = events_fn(exp.target, float(e0), m_a, channel, settings.n_mc, np.random.default_rng(seed),
-                                   theta=settings.theta, m_chi=settings.m_chi_ratio * m_a,
-                                   frac_mu_minus=float(fminus[i]))
-        flow = efficiency(exp, cache[key], channel, np.random.default_rng([settings.seed, i]))
+        key = (exp.target, float(e0), float(m_a), channel, float(fminus[i]), flip)
+        owner = cache.setdefault(("owner",) + key, (i_exp, i))
+
+        def make_batch(b: int, n: int, e0: float = float(e0), fm: float = float(fminus[i]),
+                       owner: tuple[int, int] = owner) -> ak.Array:
+            r = seeded_rng(settings.seed, "reach.fixed_target", owner[0], j, "mass", i_mass, "sample", owner[1],
+                           "generation.chunk", b)
+            return events_fn(exp.target, e0, m_a, channel, n, r, theta=settings.theta,
+                             m_chi=settings.m_chi_ratio * m_a, frac_mu_minus=fm, charge_flip=flip)
+
+        decay_rng = seeded_rng(settings.seed, "reach.fixed_target", i_exp, j, "mass", i_mass, "sample", i, "decays")
+        flow, n_node = _adaptive_efficiency(exp, channel, settings, cache.setdefault(key, []), make_batch, decay_rng)
+        n_used += n_node
         effs.append(flow.total)
         errs.append(float(flow.error[-1]))
         flows.append(flow.as_dict())
@@ -258,15 +327,24 @@ def compute_reach(exp: Experiment, m_a: float, channel: str, settings: ReachSett
     err = float(np.sqrt(np.sum((wn * np.array(errs)) ** 2)))
     cutflow = {k: float(sum(w * f.get(k, 0.0) for w, f in zip(wn, flows))) for k in flows[int(np.argmax(wn))]}
     n_atoms = get_target(exp.target).n_atoms_cm3
-    k_events = exp.beam.n_muons * n_atoms * total * PB_TO_CM2 * eff if total > 0 else 0.0
+    scale = exp.beam.n_muons * n_atoms * total * PB_TO_CM2
+    k_events = scale * eff if total > 0 else 0.0
     c = solve_reach(k_events, m_a, channel, settings)
+    c_err = math.nan
+    if math.isfinite(c) and eff > 0:
+        rel_sigma = getattr(sigma_fn, "rel_error", lambda *a: 0.0)
+        rel_s = math.sqrt(sum((w * rel_sigma(exp.target, float(e), m_a)) ** 2 for w, e in zip(wn, energies)))
+        rel_k = math.hypot(err / eff, rel_s)
+        hi = solve_reach(k_events * (1 - rel_k), m_a, channel, settings) if rel_k < 1 else math.inf
+        lo = solve_reach(k_events * (1 + rel_k), m_a, channel, settings)
+        c_err = 0.5 * (hi - lo)
     n_unit = k_events * _branching(m_a, 1.0, channel, settings)
     return ReachPoint(exp.name, exp.variant, channel, float(m_a), c, g_mutau(c) if math.isfinite(c) else math.inf,
-                      eff, err, total, n_unit, exp.beam.stand_in, cutflow)
+                      eff, err, total, n_unit, exp.beam.stand_in, cutflow, n_used, c_err)
 
 
 _CARD_KEYS = {"masses_gev", "n_required", "theta", "experiments_file", "experiments", "seed", "n_mc",
-              "rel_precision", "channels"}
+              "rel_precision", "channels", "max_rel_error", "n_mc_max"}
 
 
 def load_reach_card(card_path: str | Path) -> tuple[dict[str, Any], ReachSettings, list[Experiment]]:
@@ -290,11 +368,15 @@ def load_reach_card(card_path: str | Path) -> tuple[dict[str, Any], ReachSetting
         n_required=float(r.get("n_required", 3.0)), theta=float(r.get("theta", 0.0)),
         g_chi_invisible=float(inv.get("g_chi", 1.0)), m_chi_ratio=float(inv.get("m_chi_over_m_a", 1.0 / 3.0)),
         g_chi_visible=float(vis.get("g_chi", 0.0)), n_mc=int(r.get("n_mc", 20000)),
-        rel_precision=float(r.get("rel_precision", 0.01)), seed=int(r.get("seed", 1)))
+        rel_precision=float(r.get("rel_precision", 0.01)), seed=int(r.get("seed", 1)),
+        max_rel_error=float(r.get("max_rel_error", 0.02)), n_mc_max=int(r.get("n_mc_max", 640_000)))
     if settings.n_required <= 0 or settings.n_mc < 100 or not 0 < settings.m_chi_ratio < 0.5:
         raise ValueError(f"{path}: need n_required > 0, n_mc >= 100 and 0 < m_chi_over_m_a < 0.5")
+    if not 0 < settings.max_rel_error < 1 or settings.n_mc_max < settings.n_mc:
+        raise ValueError(f"{path}: [reach] need 0 < max_rel_error < 1 and n_mc_max >= n_mc")
     efile = r.get("experiments_file") or None
     exps = load_experiments(None if efile is None else (path.parent / efile))
+    all_exps = list(exps)
     wanted = r.get("experiments")
     if wanted:
         known = {e.key: e for e in exps}
@@ -305,7 +387,7 @@ def load_reach_card(card_path: str | Path) -> tuple[dict[str, Any], ReachSetting
     channels = tuple(r.get("channels", ["invisible", "visible"]))
     if any(c not in ("invisible", "visible") for c in channels):
         raise ValueError(f"{path}: [reach] channels must be a subset of ['invisible', 'visible']")
-    return {"masses_gev": masses, "channels": channels, "path": str(path)}, settings, exps
+    return {"masses_gev": masses, "channels": channels, "path": str(path), "all_experiments": all_exps}, settings, exps
 
 
 def reach_rows(card_path: str | Path, *, sigma_fn: SigmaFn | None = None,
@@ -315,13 +397,15 @@ def reach_rows(card_path: str | Path, *, sigma_fn: SigmaFn | None = None,
     sigma_fn = sigma_fn or SigmaCache(settings.theta, settings.rel_precision, settings.seed)
     cache: dict = {}
     out = []
-    points = [(m_a, exp, ch) for m_a in meta["masses_gev"] for exp in exps for ch in exp.channels
+    order = {e.key: i for i, e in enumerate(meta["all_experiments"])}
+    points = [(i_m, m_a, exp, ch) for i_m, m_a in enumerate(meta["masses_gev"]) for exp in exps for ch in exp.channels
               if ch in meta["channels"] and not (ch == "visible" and m_a <= M_MU + M_TAU)]
     with Progress(len(points), "fixed-target reach", unit="pt") as bar:
-        for k, (m_a, exp, ch) in enumerate(points):
-            out.append(compute_reach(exp, m_a, ch, settings, sigma_fn=sigma_fn, events_fn=events_fn, events_cache=cache))
+        for k, (i_m, m_a, exp, ch) in enumerate(points):
+            out.append(compute_reach(exp, m_a, ch, settings, sigma_fn=sigma_fn, events_fn=events_fn,
+                                     events_cache=cache, index=(order[exp.key], i_m)))
             bar.update(1)
-            if k + 1 < len(points) and points[k + 1][0] != m_a:
+            if k + 1 < len(points) and points[k + 1][1] != m_a:
                 cache.clear()
     return out
 

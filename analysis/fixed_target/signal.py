@@ -4,7 +4,9 @@
 :class:`~muonbsm.generator.processes.alp.production.AlpProduction` events (exact 2->3
 production, ALP decay forced into the requested channel, both taus decayed) in memory, with
 weights in pb at C/Lambda = 1 TeV^-1 (the production cross section; the branching ratio is
-applied by the reach). A beam of unknown charge mixes mu- and mu+ samples.
+applied by the reach). A beam of unknown charge mixes mu- and mu+ samples. With
+``charge_flip`` the ALP decays only into the mu tau mode whose muon has the charge opposite to
+the beam's (events carry ``alp_mode_weight`` = 1/2, the mode's share of the visible channel).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ _TRAINING = TrainingOptions(nitn=6, neval=10_000)
 
 def signal_events(target: str | Target, energy: float, m_a: float, channel: str, n: int,
                   rng: np.random.Generator, *, theta: float = 0.0, m_chi: float | None = None,
-                  frac_mu_minus: float = 1.0) -> ak.Array:
+                  frac_mu_minus: float = 1.0, charge_flip: bool = False) -> ak.Array:
     """About ``n`` weighted events [pb] of ``mu N -> tau N a`` at beam ``energy`` [GeV], ALP mass
     ``m_a`` [GeV], C/Lambda = 1 TeV^-1 and ``theta`` [rad], with the ALP decayed in ``channel``
     (``"visible"``: a -> mu tau, 1/2 per charge mode; ``"invisible"``: a -> chi chibar with
@@ -39,7 +41,8 @@ def signal_events(target: str | Target, energy: float, m_a: float, channel: str,
         n_part = int(round(n * fraction))
         if n_part == 0:
             continue
-        process = AlpProduction(target, energy, m_a, 1.0, theta, beam_charge=charge, m_chi=m_chi, decay=channel)
+        decay = "charge_flip" if charge_flip and channel == "visible" else channel
+        process = AlpProduction(target, energy, m_a, 1.0, theta, beam_charge=charge, m_chi=m_chi, decay=decay)
         events, _, _ = sample_events(process, n_part, seed=int(rng.integers(2**62)), training=_TRAINING)
         parts.append(ak.with_field(events, events.weight * fraction, "weight"))
     return ak.concatenate(parts) if len(parts) > 1 else parts[0]

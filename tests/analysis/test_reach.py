@@ -13,6 +13,8 @@ import pytest
 from muonbsm.analysis.fixed_target.reach import (PB_TO_CM2, ReachSettings, _branching, compute_reach, energy_after,
                                     load_reach_card, reach_table, sigma_length, solve_reach)
 from muonbsm.detector.fixed_target.config import get_experiment, load_experiments, parse_experiment
+from muonbsm.constants import CTAU_TAU_MM, M_TAU
+from muonbsm.generator.decays import BRANCHING_RATIOS, N_PRONGS
 from muonbsm.targets import get_target
 
 _SPEC = importlib.util.spec_from_file_location(
@@ -46,9 +48,17 @@ def test_solve_reach_gives_n_required(channel):
     assert solve_reach(1e-8, 5.0, "invisible", s) == math.inf
 
 
+def test_unknown_channel_is_rejected():
+    for bad in ("Visible", "mu tau", ""):
+        with pytest.raises(ValueError, match="channel must be one of"):
+            solve_reach(10.0, 5.0, bad, ReachSettings())
+        with pytest.raises(ValueError, match="channel must be one of"):
+            compute_reach(EXPS[0], 5.0, bad, ReachSettings(), sigma_fn=_const_sigma, events_fn=_toy_events_fn)
+
+
 def test_expected_events_formula_and_scaling():
     s = ReachSettings(n_mc=100)
-    exp = get_experiment(EXPS, "ThinPb1.5TeV/delta_2mm")
+    exp = get_experiment(EXPS, "ThinPb1.5TeV/ultimate")
     p = compute_reach(exp, 5.0, "visible", s, sigma_fn=_const_sigma, events_fn=_toy_events_fn)
     assert p.efficiency == 1.0 and p.sigma_length_pb_cm == pytest.approx(4.0)
     n_atoms = get_target("Pb").n_atoms_cm3
@@ -115,10 +125,10 @@ def test_reach_table_end_to_end(tmp_path):
                     'experiments = ["ThinPb1.5TeV/ultimate", "ThinPb1.5TeV/delta_2mm"]\n')
     rows = reach_table(card)
     assert [set(r) for r in rows] == [{"experiment", "variant", "channel", "ma_gev", "c_over_lambda_per_tev",
-                                       "g_mutau", "efficiency"}] * 4
+                                       "c_over_lambda_error", "g_mutau", "efficiency", "efficiency_error"}] * 4
     by = {(r["variant"], r["channel"]): r for r in rows}
     assert by[("ultimate", "invisible")]["efficiency"] == 1.0
-    assert by[("ultimate", "visible")]["efficiency"] == pytest.approx(0.5, abs=0.05)      # charge flip
+    assert by[("ultimate", "visible")]["efficiency"] == pytest.approx(0.5, abs=1e-12)     # charge flip
     assert 0.08 < by[("delta_2mm", "invisible")]["efficiency"] < 0.15                      # 3-prong x flight
     assert by[("ultimate", "invisible")]["c_over_lambda_per_tev"] < by[("delta_2mm", "invisible")]["c_over_lambda_per_tev"]
 
@@ -131,7 +141,10 @@ def test_spectrum_beam_and_no_production(tmp_path):
                             "selection": {"tau_decay": "3prong", "delta_mm": 2.0}}, base=tmp_path)
     s = ReachSettings(n_mc=100)
     p = compute_reach(exp, 5.0, "invisible", s, sigma_fn=_const_sigma, events_fn=_toy_events_fn)
-    assert p.efficiency == pytest.approx(1.0) and p.sigma_length_pb_cm == pytest.approx(20.0)
+    # hand calculation: the toy production tau has |p| = 100 GeV; 3-prong BR x P(L > 2 mm)
+    br3 = sum(BRANCHING_RATIOS[i] for i in range(len(N_PRONGS)) if N_PRONGS[i] == 3)
+    assert p.efficiency == pytest.approx(br3 * math.exp(-2.0 * M_TAU / (100.0 * CTAU_TAU_MM)), rel=1e-12)
+    assert p.efficiency_error == pytest.approx(0.0, abs=1e-15) and p.sigma_length_pb_cm == pytest.approx(20.0)
     none = compute_reach(exp, 5.0, "invisible", s, sigma_fn=lambda t, e, m: 0.0, events_fn=_toy_events_fn)
     row = none.row()
     assert row["c_over_lambda_per_tev"] is None and row["efficiency"] is None
