@@ -33,6 +33,8 @@ name                        id   idx    used for
                                         streams then derive from that integer
 ``rate``                    13   0      vegas integration of a total rate (via
                                         :func:`int_seed`)
+``lifetime``                14   1      displaced-X signal sample of model ``k`` for c-tau
+                                        reweighting (prefix; follow with ``generation`` etc.)
 ==========================  ===  =====  ====================================================
 
 >>> seed_sequence(1, "generation.chunk", 3).spawn_key
@@ -67,6 +69,7 @@ STREAMS: Final[dict[str, tuple[int, int]]] = {
     "plots": (11, 0),
     "generation": (12, 0),
     "rate": (13, 0),
+    "lifetime": (14, 1),
 }
 
 _MAX_INDEX: Final = 2**32  # SeedSequence folds keys into 32-bit words: keep each in one word
