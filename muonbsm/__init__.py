@@ -52,37 +52,48 @@ def __dir__() -> list[str]:
 
 
 def generate(card_or_process: str | os.PathLike[str] | dict[str, Any] | Any, output: str | os.PathLike[str] | None = None,
-             *, events: int | None = None, seed: int | None = None, progress: bool = False,
+             *, events: int | None = None, seed: int | None = None, unweighted: bool | None = None,
+             workers: int | None = None, merge: bool | None = None, progress: bool = False,
              **sections: dict[str, Any]) -> dict[str, Any]:
-    """Generate a sample into ``output`` (``.root``, ``.parquet``, ``.lhe[.gz]``, ``.hepmc[3]``)
-    and return the run summary (``rate``, ``rate_error`` in ``rate_unit``, ``n_events``, ...).
+    """Generate a sample into ``output`` and return the run summary (``rate``, ``rate_error`` in
+    ``rate_unit``, ``n_events``, ``output``, ...): :func:`muonbsm.generator.generate.run_card`.
 
     ``card_or_process``: a run card, as a TOML path or as a dict of its sections (validated
-    like the ``muonbsm generate`` command's, errors name the section and key), or a process
+    like the ``muonbsm generate`` command's: errors name the section and key), or a process
     object of :mod:`muonbsm.generator.processes` (then ``output``, ``events`` and ``seed`` are
-    required). ``output``, ``events`` and ``seed`` override the card's ``[run]`` keys; further
-    keyword dicts override card sections, e.g. ``training={"neval": 5000}``.
+    required, and ``training`` the only section). ``output`` (``.root``, ``.parquet``, ``.lhe[.gz]``, ``.hepmc[3]``), ``events`` and
+    ``seed``, ``unweighted`` override the card's ``[run]`` keys; further keyword dicts override card sections,
+    e.g. ``training={"neval": 5000}``. ``workers``: local worker processes (default: the
+    card's); ``merge``: one file instead of a dataset directory of shards (``.root``,
+    ``.parquet``; LHE and HepMC3 are always one file); ``read`` opens either.
 
     Example (the README's)::
 
         summary = muonbsm.generate("samples/mu3e_dark_photon.toml", "dp.parquet", events=2000)
         events, meta = muonbsm.read("dp.parquet")
     """
-    from muonbsm.cli.generate import run_card
+    from muonbsm.generator import generate as engine
 
-    run = {k: v for k, v in (("output", None if output is None else os.fspath(output)), ("events", events),
-                             ("seed", seed)) if v is not None}
+    given = (("output", None if output is None else os.fspath(output)), ("events", events), ("seed", seed),
+             ("unweighted", unweighted))
+    run = {k: v for k, v in given if v is not None}
     if isinstance(card_or_process, (str, os.PathLike, dict)):
-        return run_card(_card(card_or_process, run, sections), progress=progress)
-    if sections:
-        raise TypeError(f"generate: section overrides {sorted(sections)} need a run card, not a process")
-    from muonbsm.generator.generate import generate as run_process
-
+        card = _card(card_or_process, run, sections)
+        return {**engine.run_card(card, workers=workers, merge=merge, progress=progress).to_dict(),
+                "output": card["run"]["output"]}
+    if set(sections) - {"training"}:
+        raise TypeError(f"generate: section overrides {sorted(set(sections) - {'training'})} need a run card, "
+                        "not a process (which takes training=)")
     missing = [k for k in ("output", "events", "seed") if k not in run]
     if missing:
         raise TypeError(f"generate: a process needs {', '.join(missing)}")
-    summary = run_process(card_or_process, run["output"], run["events"], seed=run["seed"], progress=progress)
-    return {**summary.to_dict(), "output": str(run["output"])}
+    from muonbsm.generator.executors import make_executor
+
+    with make_executor(workers or 1, "processes" if workers else None) as executor:
+        summary = engine.generate(card_or_process, run["output"], run["events"], seed=run["seed"],
+                                  unweighted=bool(unweighted), training=engine.TrainingOptions(**sections.get("training", {})),
+                                  executor=executor, merge=bool(merge), progress=progress)
+    return {**summary.to_dict(), "output": run["output"]}
 
 
 def _card(source: str | os.PathLike[str] | dict[str, Any], run: dict[str, Any],

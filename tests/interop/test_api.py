@@ -37,8 +37,18 @@ def test_public_names():
 def test_generate_needs_output_events_and_seed_for_a_process():
     with pytest.raises(TypeError, match="needs events, seed"):
         muonbsm.generate(object(), "x.parquet")
-    with pytest.raises(TypeError, match="need a run card"):
-        muonbsm.generate(object(), "x.parquet", events=1, seed=1, training={"nitn": 1})
+    with pytest.raises(TypeError, match=r"\['model'\] need a run card"):
+        muonbsm.generate(object(), "x.parquet", events=1, seed=1, model={"mass": 0.02})
+
+
+def test_generate_a_process_object(tmp_path):
+    from muonbsm.generator.processes.mu3e.process import InternalConversion
+
+    summary = muonbsm.generate(InternalConversion(), tmp_path / "ic.parquet", events=50, seed=3, merge=True,
+                               training={"nitn": 2, "neval": 2000})
+    events, meta = muonbsm.read(tmp_path / "ic.parquet")
+    assert summary["n_events"] == len(events) == 50 and summary["rate_unit"] == "BR"
+    assert float(events.weight.to_numpy().sum()) == pytest.approx(meta["rate"], rel=1e-12) == summary["rate"]
 
 
 def test_generate_validates_overrides_like_a_card(tmp_path):
