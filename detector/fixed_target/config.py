@@ -17,32 +17,37 @@ Units: GeV, cm (target thickness), mm (track resolution delta), g/cm^2 (dE/dx co
 from __future__ import annotations
 
 import csv
-import math
 import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.targets import get_target
+from muonbsm.cards import read_toml
+from muonbsm.errors import CardError
+from muonbsm.schema import REQUIRED, Bool, Choice, Float, Int, IntChoice, List, Quantity, Str, Table, TableList, validate
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Beam", "Selection", "Experiment", "DEFAULT_FILE", "load_experiments", "parse_experiment",
+__all__ = ["Beam", "Selection", "Experiment", "DEFAULT_FILE", "EXPERIMENTS", "load_experiments", "parse_experiment",
            "get_experiment", "read_spectrum", "TAU_DECAYS", "FLIGHT_TAUS", "CHANNELS", "ENERGY_LOSS"]
 
 #: Package data file with the default experiments.
 DEFAULT_FILE = "fixed_target.toml"
-TAU_DECAYS = ("any", "muonic", "3prong")
-FLIGHT_TAUS = ("all", "production", "alp")
-CHANNELS = ("invisible", "visible")
-ENERGY_LOSS = ("none", "continuous")
+TauDecay = Literal["any", "muonic", "3prong"]
+FlightTaus = Literal["all", "production", "alp"]
+Channel = Literal["invisible", "visible"]
+EnergyLoss = Literal["none", "continuous"]
+TAU_DECAYS: tuple[str, ...] = get_args(TauDecay)
+FLIGHT_TAUS: tuple[str, ...] = get_args(FlightTaus)
+CHANNELS: tuple[str, ...] = get_args(Channel)
+ENERGY_LOSS: tuple[str, ...] = get_args(EnergyLoss)
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,16 @@ class Beam:
     """Incident muons.
 
     ``energy_gev``: monochromatic energy [GeV], or ``spectrum_file``: CSV with columns
-    ``energy_gev, dn_de`` (any normalisation; shape only) and optionally ``frac_mu_minus``.
-    ``charge``: -1 (mu-), +1 (mu+) or 0 (unknown: each event's charge is drawn from the
-    spectrum's ``frac_mu_minus``, default 1/2). ``n_muons``: muons on target (total).
+    ``energy_gev`` [GeV], ``dn_de`` [muons/GeV] and optionally ``frac_mu_minus`` or ``charge``
+    (-1/+1: separate mu- and mu+ spectra in one file; see :func:`read_spectrum`).
+    ``charge``: -1 (mu-), +1 (mu+) or 0 (mixed/unknown: the mu- fraction of each spectrum node,
+    default 1/2). ``n_muons``: muons on target (total); with a spectrum file it may be omitted
+    (None): then it is the integral of dN/dE over the file (:meth:`total_muons`).
     ``spectrum_nodes``: quadrature nodes (log-spaced bins) for folding with a spectrum.
     ``stand_in``: a monochromatic stand-in for an unknown spectrum (label it in results).
     """
 
-    n_muons: float
+    n_muons: float | None
     charge: int
     energy_gev: float | None = None
     spectrum_file: str | None = None
@@ -67,9 +74,11 @@ class Beam:
     def energy_nodes(self) -> tuple[NDArray, NDArray, NDArray]:
         """Quadrature of the spectrum: ``(E_i [GeV], w_i, f_minus_i)``, ``sum(w) = 1``.
 
-        A monochromatic beam gives one node. For a spectrum, nodes are the log-centres of
-        ``spectrum_nodes`` log-spaced bins spanning the file, ``w_i`` the muon fraction in bin i
-        (trapezoidal integral of dN/dE), ``f_minus_i`` the mu- fraction (1/2 if absent).
+        A monochromatic beam gives one node. For a spectrum, ``spectrum_nodes`` log-spaced bins
+        span the file; node i sits at the mean energy of bin i, ``int E dN / int dN`` (so the
+        folding is exact for a cross section linear in E within a bin), ``w_i`` is the muon
+        fraction in bin i and ``f_minus_i`` its mu- fraction (integrals of the piecewise-linear
+        dN/dE on a fine grid).
         """
         f_default = {-1: 1.0, 1: 0.0, 0: 0.5}[self.charge]
         if self.spectrum_file is None:
@@ -78,15 +87,22 @@ class Beam:
         if self.charge != 0:
             fmin = np.full_like(e, f_default)
         edges = np.geomspace(e[0], e[-1], self.spectrum_nodes + 1)
-        fine = np.unique(np.concatenate([e, edges]))
-        dn = np.interp(fine, e, dnde)
-        fm = np.interp(fine, e, fmin)
-        w, f = np.empty(self.spectrum_nodes), np.empty(self.spectrum_nodes)
+        w, f, mean = (np.empty(self.spectrum_nodes) for _ in range(3))
         for i in range(self.spectrum_nodes):
-            m = (fine >= edges[i]) & (fine <= edges[i + 1])
-            w[i] = np.trapezoid(dn[m], fine[m])
-            f[i] = np.trapezoid(dn[m] * fm[m], fine[m]) / w[i] if w[i] > 0 else f_default
-        return np.sqrt(edges[1:] * edges[:-1]), w / w.sum(), f
+            fine = np.unique(np.concatenate([e[(e >= edges[i]) & (e <= edges[i + 1])],
+                                             np.geomspace(edges[i], edges[i + 1], 257)]))
+            dn = np.interp(fine, e, dnde)
+            w[i] = np.trapezoid(dn, fine)
+            f[i] = np.trapezoid(dn * np.interp(fine, e, fmin), fine) / w[i] if w[i] > 0 else f_default
+            mean[i] = np.trapezoid(dn * fine, fine) / w[i] if w[i] > 0 else np.sqrt(edges[i] * edges[i + 1])
+        return mean, w / w.sum(), f
+
+    def total_muons(self) -> float:
+        """Muons on target: ``n_muons``, or the integral of the spectrum file's dN/dE."""
+        if self.n_muons is not None:
+            return float(self.n_muons)
+        e, dnde, _ = read_spectrum(self.spectrum_file)
+        return float(np.trapezoid(dnde, e))
 
 
 @dataclass(frozen=True)
@@ -147,9 +163,13 @@ class Experiment:
 
 
 def read_spectrum(path: str | Path) -> tuple[NDArray, NDArray, NDArray]:
-    """Read a muon spectrum CSV (``energy_gev, dn_de[, frac_mu_minus]``, header, '#' comments).
+    """Read a muon spectrum CSV (header, '#' comments): ``energy_gev`` [GeV], ``dn_de``
+    [muons/GeV], and optionally ``frac_mu_minus`` (mu- fraction per row) or ``charge`` (-1 or +1:
+    the rows of each charge form their own spectrum, piecewise linear and zero outside its
+    energy range; they are summed on the union of the energies).
 
-    Returns sorted ``(E [GeV], dN/dE, f_minus)``; raises ValueError for a malformed file.
+    Returns sorted ``(E [GeV], dN/dE (both charges), f_minus)``; raises ValueError for a
+    malformed file.
     """
     with open(path, newline="") as fh:
         rows = [r for r in csv.reader(line for line in fh if line.strip() and not line.startswith("#"))]
@@ -158,116 +178,121 @@ def read_spectrum(path: str | Path) -> tuple[NDArray, NDArray, NDArray]:
     head = [h.strip() for h in rows[0]]
     data = np.array([[float(v) for v in r] for r in rows[1:]])
     e, dn = data[:, head.index("energy_gev")], data[:, head.index("dn_de")]
+    if np.any(e <= 0) or np.any(dn < 0):
+        raise ValueError(f"spectrum_file {path}: need energy_gev > 0 and dn_de >= 0")
+    if "charge" in head:
+        if "frac_mu_minus" in head:
+            raise ValueError(f"spectrum_file {path}: give either a charge or a frac_mu_minus column, not both")
+        q = data[:, head.index("charge")]
+        if not np.all(np.isin(q, (-1.0, 1.0))):
+            raise ValueError(f"spectrum_file {path}: charge must be -1 or +1 in every row")
+        grid = np.unique(e)
+        parts = {}
+        for c in (-1.0, 1.0):
+            m = q == c
+            if np.count_nonzero(m) == 1:
+                raise ValueError(f"spectrum_file {path}: the charge {c:+.0f} spectrum needs >= 2 rows")
+            o = np.argsort(e[m])
+            parts[c] = np.interp(grid, e[m][o], dn[m][o], left=0.0, right=0.0) if np.any(m) else np.zeros_like(grid)
+        total = parts[-1.0] + parts[1.0]
+        fm = np.divide(parts[-1.0], total, out=np.full_like(grid, 0.5), where=total > 0)
+        return grid, total, fm
     fm = data[:, head.index("frac_mu_minus")] if "frac_mu_minus" in head else np.full_like(e, 0.5)
-    if np.any(e <= 0) or np.any(dn < 0) or np.any((fm < 0) | (fm > 1)):
-        raise ValueError(f"spectrum_file {path}: need energy_gev > 0, dn_de >= 0, 0 <= frac_mu_minus <= 1")
+    if np.any((fm < 0) | (fm > 1)):
+        raise ValueError(f"spectrum_file {path}: need 0 <= frac_mu_minus <= 1")
     order = np.argsort(e)
     return e[order], dn[order], fm[order]
 
 
-_BEAM_KEYS = {"n_muons", "charge", "energy_gev", "spectrum_file", "spectrum_nodes", "stand_in"}
-_SEL_KEYS = {"tau_decay", "delta_mm", "max_muon_energy_gev", "no_extra_tracks", "tau_decays_in_target",
-             "charge_flip", "flight_taus"}
-_EXP_KEYS = {"name", "variant", "beam", "target", "thickness_cm", "selection", "channels", "energy_loss",
-             "dedx_a", "dedx_b", "description", "source"}
+def _beam_rules(d: dict[str, Any], loc: str) -> None:
+    if (d["energy_gev"] is None) == (d["spectrum_file"] is None):
+        raise CardError(f"{loc} energy_gev, spectrum_file: give exactly one of them")
+    if d["n_muons"] is None and d["spectrum_file"] is None:
+        raise CardError(f"{loc} n_muons: required with energy_gev (> 0)")
 
 
-def _check_keys(where: str, got: dict, allowed: set[str]) -> None:
-    bad = set(got) - allowed
-    if bad:
-        raise ValueError(f"{where}: unknown key(s) {sorted(bad)}; allowed: {sorted(allowed)}")
+def _experiment_rules(d: dict[str, Any], loc: str) -> None:
+    if d["energy_loss"] == "continuous" and not (d["dedx_a"] > 0 and d["dedx_b"] > 0):
+        raise CardError(f"{loc} dedx_a, dedx_b: energy_loss = 'continuous' needs both > 0, got {d['dedx_a']}, {d['dedx_b']}")
 
 
-def _positive(where: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{where}: {key} must be a finite number > 0, got {value!r}")
-    return float(value)
+def _unique(d: dict[str, Any], loc: str) -> None:
+    keys = [f"{e['name']}/{e['variant']}" for e in d["experiment"]]
+    if len(set(keys)) != len(keys):
+        raise CardError(f"{loc} [[experiment]]: name/variant must be unique, got {keys}")
 
 
-def _parse_beam(where: str, d: dict, base: Path | None) -> Beam:
-    _check_keys(f"{where}.beam", d, _BEAM_KEYS)
-    n = _positive(f"{where}.beam", "n_muons", d.get("n_muons"))
-    charge = d.get("charge")
-    if charge not in (-1, 0, 1) or isinstance(charge, bool):
-        raise ValueError(f"{where}.beam: charge must be -1, +1 or 0 (unknown), got {charge!r}")
-    energy, spec = d.get("energy_gev"), d.get("spectrum_file")
-    if (energy is None) == (spec is None):
-        raise ValueError(f"{where}.beam: give exactly one of energy_gev or spectrum_file")
-    if energy is not None:
-        energy = _positive(f"{where}.beam", "energy_gev", energy)
+def _target_names() -> list[str]:
+    from muonbsm.targets import TARGETS
+
+    return list(TARGETS)
+
+
+#: The schema of a fixed-target experiments file (``[[experiment]]`` tables).
+EXPERIMENTS = Table({"experiment": TableList(table=Table({
+    "name": Str(default=REQUIRED, help="experiment"),
+    "variant": Str(default=REQUIRED, help="variant (run, luminosity, selection)"),
+    "description": Str(empty=True, default="", help="one line for tables and legends"),
+    "source": Str(empty=True, default="", help="where the numbers come from"),
+    "target": Choice(options=_target_names, default=REQUIRED, help="target material (muonbsm.targets.TARGETS)"),
+    "thickness_cm": Quantity("length", lo=0.0, lo_open=True, default_unit="cm", default=REQUIRED, help="target thickness"),
+    "channels": List(Choice(options=CHANNELS), default=["invisible"], help="ALP channels searched"),
+    "energy_loss": Choice(options=ENERGY_LOSS, default="none", help="muon energy loss in the target"),
+    "dedx_a": Float(0.0, units="GeV cm^2/g", default=0.0, help="-dE/dx = rho (a + b E): a"),
+    "dedx_b": Float(0.0, units="cm^2/g", default=0.0, help="-dE/dx = rho (a + b E): b"),
+    "beam": Table({
+        "n_muons": Float(0.0, lo_open=True, default=None,
+                         help="muons on target (with a spectrum file, default: its integral of dN/dE)"),
+        "charge": IntChoice(values=(-1, 0, 1), meaning="mu-, unknown, mu+", default=REQUIRED, help="beam charge"),
+        "energy_gev": Quantity("energy", lo=0.0, lo_open=True, default_unit="GeV", default=None, help="monochromatic energy"),
+        "spectrum_file": Str(default=None, help="CSV energy_gev, dn_de[, frac_mu_minus | charge] (relative to the file)"),
+        "spectrum_nodes": Int(1, 50, default=6, help="quadrature nodes of the spectrum"),
+        "stand_in": Bool(default=False, help="the beam is a stand-in for an unknown spectrum"),
+    }, "Incident muons: energy_gev or spectrum_file.", checks=[_beam_rules]),
+    "selection": Table({
+        "tau_decay": Choice(options=TAU_DECAYS, default="any", help="required decay of every tau"),
+        "delta_mm": Quantity("length", lo=0.0, default_unit="mm", default=0.0, help="track resolution: minimum tau flight"),
+        "max_muon_energy_gev": Quantity("energy", lo=0.0, lo_open=True, default_unit="GeV", default=None,
+                                        help="outgoing muon energy cut"),
+        "no_extra_tracks": Bool(default=False, help="only the signal muons are charged"),
+        "tau_decays_in_target": Bool(default=False, help="tau decay vertex inside the target"),
+        "charge_flip": Bool(default=True, help="visible: ALP muon charge opposite to the beam's"),
+        "flight_taus": Choice(options=FLIGHT_TAUS, default="all", help="taus the flight cuts apply to"),
+    }, "Detector-level selection."),
+}, "One experiment variant.", checks=[_experiment_rules]), min_len=1)}, checks=[_unique])
+
+
+def _experiment(d: dict[str, Any], base: Path | None, loc: str) -> Experiment:
+    b = d["beam"]
+    spec = b["spectrum_file"]
     if spec is not None:
         p = Path(spec)
         if not p.is_absolute() and base is not None:
             p = base / p
         if not p.is_file():
-            raise ValueError(f"{where}.beam: spectrum_file {str(p)!r} does not exist")
+            raise CardError(f"{loc} [experiment {d['name']}/{d['variant']}.beam] spectrum_file: {str(p)!r} does not exist")
         spec = str(p)
-    nodes = d.get("spectrum_nodes", 6)
-    if not isinstance(nodes, int) or not 1 <= nodes <= 50:
-        raise ValueError(f"{where}.beam: spectrum_nodes must be an integer in [1, 50], got {nodes!r}")
-    return Beam(n, int(charge), energy, spec, nodes, bool(d.get("stand_in", False)))
-
-
-def _parse_selection(where: str, d: dict) -> Selection:
-    _check_keys(f"{where}.selection", d, _SEL_KEYS)
-    tau = d.get("tau_decay", "any")
-    if tau not in TAU_DECAYS:
-        raise ValueError(f"{where}.selection: tau_decay must be one of {TAU_DECAYS}, got {tau!r}")
-    delta = d.get("delta_mm", 0.0)
-    if isinstance(delta, bool) or not isinstance(delta, (int, float)) or delta < 0:
-        raise ValueError(f"{where}.selection: delta_mm must be >= 0, got {delta!r}")
-    emax = d.get("max_muon_energy_gev")
-    if emax is not None:
-        emax = _positive(f"{where}.selection", "max_muon_energy_gev", emax)
-    flags = {}
-    for k in ("no_extra_tracks", "tau_decays_in_target", "charge_flip"):
-        v = d.get(k, k == "charge_flip")
-        if not isinstance(v, bool):
-            raise ValueError(f"{where}.selection: {k} must be true or false, got {v!r}")
-        flags[k] = v
-    flight = d.get("flight_taus", "all")
-    if flight not in FLIGHT_TAUS:
-        raise ValueError(f"{where}.selection: flight_taus must be one of {FLIGHT_TAUS}, got {flight!r}")
-    return Selection(tau, float(delta), emax, flight_taus=flight, **flags)
+    beam = Beam(b["n_muons"], b["charge"], b["energy_gev"], spec, b["spectrum_nodes"], b["stand_in"])
+    return Experiment(d["name"], d["variant"], beam, d["target"], d["thickness_cm"] / 10.0, Selection(**d["selection"]),
+                      tuple(d["channels"]), d["energy_loss"], d["dedx_a"], d["dedx_b"], d["description"], d["source"])
 
 
 def parse_experiment(d: dict[str, Any], base: Path | None = None) -> Experiment:
-    """Validate one ``[[experiment]]`` table and build an :class:`Experiment`."""
-    where = f"experiment {d.get('name', '?')}/{d.get('variant', '?')}"
-    _check_keys(where, d, _EXP_KEYS)
-    for k in ("name", "variant", "target"):
-        if not isinstance(d.get(k), str) or not d[k]:
-            raise ValueError(f"{where}: {k} must be a non-empty string")
-    get_target(d["target"])
-    channels = tuple(d.get("channels", ["invisible"]))
-    if not channels or any(c not in CHANNELS for c in channels):
-        raise ValueError(f"{where}: channels must be a non-empty subset of {CHANNELS}, got {channels}")
-    loss = d.get("energy_loss", "none")
-    if loss not in ENERGY_LOSS:
-        raise ValueError(f"{where}: energy_loss must be one of {ENERGY_LOSS}, got {loss!r}")
-    a, b = d.get("dedx_a", 0.0), d.get("dedx_b", 0.0)
-    if loss == "continuous":
-        a, b = _positive(where, "dedx_a", a), _positive(where, "dedx_b", b)
-    return Experiment(d["name"], d["variant"], _parse_beam(where, d.get("beam", {}), base), d["target"],
-                      _positive(where, "thickness_cm", d.get("thickness_cm")),
-                      _parse_selection(where, d.get("selection", {})), channels, loss, float(a), float(b),
-                      str(d.get("description", "")), str(d.get("source", "")))
+    """Validate one ``[[experiment]]`` table (schema :data:`EXPERIMENTS`) and build an :class:`Experiment`."""
+    loc = "experiment"
+    return _experiment(validate(EXPERIMENTS, {"experiment": [d]}, loc)["experiment"][0], base, f"{loc}:")
 
 
 def load_experiments(path: str | Path | None = None) -> list[Experiment]:
     """Experiments of a TOML file (``[[experiment]]`` tables); default: the package data file."""
     if path is None:
-        text = resources.files("muonbsm.detector").joinpath("data", DEFAULT_FILE).read_text()
-        base = None
+        data = tomllib.loads(resources.files("muonbsm.detector").joinpath("data", DEFAULT_FILE).read_text())
+        name, base = DEFAULT_FILE, None
     else:
-        text, base = Path(path).read_text(), Path(path).resolve().parent
-    data = tomllib.loads(text)
-    _check_keys(str(path or DEFAULT_FILE), data, {"experiment"})
-    exps = [parse_experiment(d, base) for d in data.get("experiment", [])]
-    keys = [e.key for e in exps]
-    if not exps or len(set(keys)) != len(keys):
-        raise ValueError(f"{path or DEFAULT_FILE}: need >= 1 experiment with unique name/variant, got {keys}")
-    return exps
+        data = read_toml(path, "experiments file")
+        name, base = str(path), Path(path).resolve().parent
+    spec = validate(EXPERIMENTS, data, name)
+    return [_experiment(d, base, f"{name}:") for d in spec["experiment"]]
 
 
 def get_experiment(experiments: list[Experiment], key: str) -> Experiment:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from muonbsm.generator.sampling import Process
     from muonbsm.models.mu3e import XModel
 
-__all__ = ["ProcessName", "XModelName", "PROCESSES", "X_MODELS", "FORMATS", "COUPLINGS", "x_model",
+__all__ = ["ProcessName", "XModelName", "PROCESSES", "X_MODELS", "FORMATS", "MERGE_ONLY", "COUPLINGS", "x_model",
            "build_process", "output_suffix"]
 
 ProcessName = Literal["mu3e-ic", "mu3e-signal", "alp"]
@@ -67,6 +67,8 @@ FORMATS: dict[str, str] = {
     ".root": "ROOT TTree (uproot)", ".parquet": "Parquet", ".lhe": "Les Houches", ".lhe.gz": "Les Houches, gzipped",
     ".hepmc": "HepMC3 ASCII", ".hepmc3": "HepMC3 ASCII",
 }
+#: Formats always written as one file (no dataset directory of shards).
+MERGE_ONLY: tuple[str, ...] = (".lhe", ".lhe.gz", ".hepmc", ".hepmc3")
 
 if set(get_args(ProcessName)) != set(PROCESSES) or set(get_args(XModelName)) != set(X_MODELS):  # pragma: no cover
     raise RuntimeError("registry: the Literal types and the names tables differ")

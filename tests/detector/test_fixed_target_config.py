@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from muonbsm.detector.fixed_target.config import get_experiment, load_experiments, parse_experiment, read_spectrum
+from muonbsm.errors import CardError
 
 _BASE = {"name": "X", "variant": "v", "target": "Pb", "thickness_cm": 2.0,
          "beam": {"energy_gev": 100.0, "charge": -1, "n_muons": 1e10}}
@@ -29,20 +30,29 @@ def test_defaults_cover_the_issue():
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"thickness_cm": -1.0}, "thickness_cm"),
-    ({"colour": 1}, "unknown key"),
-    ({"target": "Unobtainium"}, "unknown target"),
-    ({"channels": ["dark"]}, "channels"),
-    ({"energy_loss": "continuous"}, "dedx_a"),
-    ({"selection": {"tau_decay": "2prong"}}, "tau_decay"),
-    ({"selection": {"delta_mm": -2}}, "delta_mm"),
-    ({"beam": {"energy_gev": 100.0, "charge": 2, "n_muons": 1.0}}, "charge"),
-    ({"beam": {"charge": 1, "n_muons": 1.0}}, "exactly one"),
-    ({"beam": {"energy_gev": 100.0, "charge": 1, "n_muons": 0}}, "n_muons"),
+    ({"thickness_cm": -1.0}, r"\[experiment\[1\]\] thickness_cm: got -1.0"),
+    ({"thickness_cm": "2 parsec"}, r"\[experiment\[1\]\] thickness_cm: length: unknown unit 'parsec'"),
+    ({"colour": 1}, r"\[experiment\[1\]\] unknown key 'colour'"),
+    ({"target": "Unobtainium"}, r"\[experiment\[1\]\] target: got 'Unobtainium'"),
+    ({"channels": ["dark"]}, r"\[experiment\[1\]\] channels\[0\]: got 'dark'"),
+    ({"energy_loss": "continuous"}, r"\[experiment\[1\]\] dedx_a, dedx_b"),
+    ({"selection": {"tau_decay": "2prong"}}, r"\[experiment\[1\].selection\] tau_decay: got '2prong'"),
+    ({"selection": {"delta_mm": -2}}, r"\[experiment\[1\].selection\] delta_mm: got -2"),
+    ({"selection": {"charge_flip": 1}}, r"\[experiment\[1\].selection\] charge_flip: got 1"),
+    ({"beam": {"energy_gev": 100.0, "charge": 2, "n_muons": 1.0}}, r"\[experiment\[1\].beam\] charge: got 2"),
+    ({"beam": {"charge": 1, "n_muons": 1.0}}, r"\[experiment\[1\].beam\] energy_gev, spectrum_file: give exactly one"),
+    ({"beam": {"energy_gev": 100.0, "charge": 1, "n_muons": 0}}, r"\[experiment\[1\].beam\] n_muons: got 0"),
+    ({"beam": {"energy_gev": float("nan"), "charge": 1, "n_muons": 1.0}}, r"\[experiment\[1\].beam\] energy_gev"),
+    ({"beam": {"energy_gev": 100.0, "charge": 1, "n_muons": 1.0, "spectrum_nodes": True}}, r"spectrum_nodes: got True"),
 ])
 def test_validation_names_the_key(change, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(CardError, match=match):
         parse_experiment({**_BASE, **change})
+
+
+def test_energy_units_follow_the_key_name():
+    e = parse_experiment({**_BASE, "beam": {"energy_gev": "1.5TeV", "charge": -1, "n_muons": 1.0}, "thickness_cm": "2mm"})
+    assert e.beam.energy_gev == 1500.0 and e.thickness_cm == pytest.approx(0.2)
 
 
 def test_user_file_and_duplicates(tmp_path):
