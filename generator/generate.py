@@ -1,51 +1,79 @@
-r"""Event generation runs: train, (probe the maximum weight,) generate chunks, stream to a file.
+r"""Event generation runs: train, probe the maximum weight, write shards, assemble the output.
 
-The fiducial rate of a run and its error come from the generated points themselves,
+A run (:func:`generate`) holds an exclusive lock on its output (:mod:`muonbsm.generator.lock`),
+computes or reloads a verified plan (:mod:`muonbsm.generator.checkpoint`), lets the executor's
+workers write one shard per chunk (:mod:`muonbsm.generator.shards`) and then either renames the
+work directory into a *dataset directory* (ordered shards + ``_manifest.json``) or merges the
+shards, streamed one at a time, into a single file (``merge=True``; LHE and HepMC3 outputs are
+always merged). The output appears only complete.
 
-.. math::
-    R = \frac{1}{N}\sum_i w_i, \qquad \delta R = \sqrt{\frac{\langle w^2\rangle - \langle w\rangle^2}{N}},
+**One rate per sample.** With :math:`w_i = f(x_i)J(y_i)` over all :math:`N_c` trial points of
+channel c and stored event weights :math:`w'_j`:
 
-with :math:`w_i = f(x_i) J(y_i)` over all ``N`` trial points of the run, so the error is an
-honest Monte Carlo error of exactly the sample in the file. Weighted events carry
-:math:`w_i / N` (their sum *is* R); unweighted events carry :math:`\max(w_i, w_{max}) / N`.
+* weighted samples store :math:`w'_i = w_i/N_c` for every :math:`w_i > 0`, and
+  ``rate`` :math:`=\sum_j w'_j` (= ``sum_w``: exactly the sum of the weights in the output);
+* unweighted samples store :math:`w'_j = \max(w_j, w_{max,c})/N_c` for the accepted points,
+  and ``rate`` is the estimate from all trial points :math:`\sum_c \bar w_c` (lower variance
+  than the hit-or-miss ``sum_w``, which agrees within its binomial error);
+* ``rate_error`` :math:`=\sqrt{\sum_c (\overline{w^2}_c - \bar w_c^2)/N_c}` in both cases: the
+  Monte Carlo error of the mean over all trials, zero-weight ones included;
+* ``overweight_fraction`` is the share of the integral carried above the threshold,
+  :math:`\sum_i\max(w_i-w_{max},0)/\sum_i w_i`: the quantity the card's
+  ``[training] overweight_fraction`` bounds on the probe sample; ``n_overweight_events``
+  counts the events stored with a weight above the unweighted one.
+
+These names (``rate``, ``rate_error``, ``rate_unit`` = "BR" or "pb", ``sum_w``, ``sum_w2``,
+``n_events``, ``n_trials``) are the same in :class:`RunSummary`, the file metadata, the manifest,
+the CLI output, and the LHE/HepMC3 cross-section records (written from ``rate``/``rate_error``).
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import math
 import os
+import shutil
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import awkward as ak
 import numpy as np
 
-from muonbsm import io
-from muonbsm.generator.checkpoint import Checkpoint, fingerprint
-from muonbsm.generator.executors import Executor, SerialExecutor
+from muonbsm import io, seeds
+from muonbsm.errors import InputError, MuonbsmIOError
+from muonbsm.generator.checkpoint import WorkDir, grid_from_json, grid_to_json
+from muonbsm.generator.executors import Executor, SerialExecutor, make_executor
+from muonbsm.generator.fingerprint import card_description, run_fingerprint
+from muonbsm.generator.lock import OutputLock
 from muonbsm.generator.progress import Progress
-from muonbsm.generator.sampling import (
-    STREAM_PROBE,
-    Grid,
-    Process,
-    channels_of,
-    hypercube_weights,
-    max_weight,
-    run_chunk,
-    seed_sequence,
-    train,
-)
+from muonbsm.generator.sampling import Grid, Process, channels_of, hypercube_weights, max_weight, run_chunk, train
+from muonbsm.generator.shards import RunContext, ShardSummary, ShardTask, write_shard
+from muonbsm.hashing import digest
+from muonbsm.io.atomic import fsync_path
+from muonbsm.io.dataset import MANIFEST, write_manifest
 from muonbsm.io.metadata import package_versions
 
-__all__ = ["RunSummary", "TrainingOptions", "plan_trials", "generate", "sample_events"]
+__all__ = ["RunSummary", "TrainingOptions", "Terminated", "plan_trials", "generate", "run_card", "sample_events",
+           "MANIFEST"]
+
+log = logging.getLogger("muonbsm")
+
+_MERGE_ONLY = (".lhe", ".lhe.gz", ".hepmc", ".hepmc3")
 
 
 @dataclass(frozen=True)
 class TrainingOptions:
     """vegas training: ``nitn`` measured iterations of ``neval`` points after ``nitn // 2``
     adaptation iterations (per channel); ``n_probe`` points per channel to find the
-    unweighting threshold (see :func:`muonbsm.generator.sampling.max_weight`)."""
+    unweighting threshold at which at most ``overweight_fraction`` of the integral lies above
+    it (see :func:`muonbsm.generator.sampling.max_weight`)."""
 
     nitn: int = 10
     neval: int = 200_000
@@ -53,13 +81,25 @@ class TrainingOptions:
     overweight_fraction: float = 1e-3
 
 
+class Terminated(KeyboardInterrupt):
+    """The run received SIGTERM (``signum``); raised in the driver to stop and clean up."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 @dataclass
 class RunSummary:
-    """What a generation run measured (rates in the unit of the process: BR or pb)."""
+    """What a generation run measured; rates in ``rate_unit`` (BR or pb). See the module
+    docstring for the definitions. ``seconds`` and ``executor`` describe the execution and are
+    never written into the data."""
 
     rate: float
-    error: float
-    unit: str
+    rate_error: float
+    rate_unit: str
+    sum_w: float
+    sum_w2: float
     n_events: int
     n_trials: int
     unweighted: bool
@@ -70,12 +110,26 @@ class RunSummary:
     unweighting_efficiency: float | None = None
     max_weight: float | None = None
     overweight_fraction: float | None = None
+    n_overweight_events: int | None = None
+    channel_rates: list[float] = field(default_factory=list)
+    channel_trials: list[int] = field(default_factory=list)
+    n_shards: int = 0
+    fingerprint: str = ""
+    output: str = ""
+    layout: str = ""
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    executor: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """A flat dict for JSON and file metadata."""
+        """A flat dict for JSON output."""
         return asdict(self)
+
+    def data_fields(self) -> dict[str, Any]:
+        """The fields stored with the data (no execution details, no output path)."""
+        out = self.to_dict()
+        for key in ("seconds", "executor", "output", "layout"):
+            out.pop(key)
+        return out
 
 
 def plan_trials(n_events: int, efficiency: float) -> int:
@@ -92,7 +146,7 @@ def _split(total: int, shares: list[float]) -> list[int]:
     """Split ``total`` trials over channels in proportion to ``shares`` (largest remainder)."""
     weights = np.asarray(shares, dtype=float)
     if not np.any(weights > 0):
-        raise ValueError("the fiducial rate is zero in every channel: the cuts leave no phase space")
+        raise InputError("the fiducial rate is zero in every channel: the cuts leave no phase space")
     raw = total * weights / weights.sum()
     n = np.floor(raw).astype(int)
     n[np.argsort(raw - n)[::-1][: total - n.sum()]] += 1
@@ -102,7 +156,7 @@ def _split(total: int, shares: list[float]) -> list[int]:
 def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_size: int,
           training: TrainingOptions, grids: list[Grid] | None) -> dict[str, Any]:
     r"""Train each channel (unless ``grids`` are given), find the unweighting thresholds and
-    share the trials among channels.
+    share the trials among channels; a JSON-ready dict.
 
     Weighted: trials in proportion to the channel integrals. Unweighted: channel c gets
     :math:`N_c = w_{max,c}/\kappa` trials, so every accepted event carries the same weight
@@ -112,23 +166,105 @@ def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_si
     chans = channels_of(process)
     grids = grids or [train(ch, seed, nitn=training.nitn, neval=training.neval, index=i) for i, ch in enumerate(chans)]
     if len(grids) != len(chans):
-        raise ValueError(f"got {len(grids)} grids for {len(chans)} channels")
+        raise InputError(f"got {len(grids)} grids for {len(chans)} channels")
+    grids = [grid_from_json(grid_to_json(g)) for g in grids]  # what a resumed run reloads, bit for bit
     w_max: list[float | None] = [None] * len(chans)
     if unweighted:
         accepted = []
         for i, (ch, grid) in enumerate(zip(chans, grids)):
-            rng = np.random.default_rng(seed_sequence(seed, STREAM_PROBE, i))
-            probe, _ = hypercube_weights(ch, grid, training.n_probe, rng)
+            probe, _ = hypercube_weights(ch, grid, training.n_probe, seeds.rng(seed, "generation.probe", i))
             w_max[i] = max_weight(probe, training.overweight_fraction) if np.any(probe > 0) else 0.0
             accepted.append(float(np.minimum(probe, w_max[i]).mean()))  # = w_max * efficiency
-        expected_eff = sum(accepted) / sum(w_max)
+        if not sum(w_max):  # type: ignore[arg-type]
+            raise InputError("the fiducial rate is zero in every channel: the cuts leave no phase space")
+        expected_eff = sum(accepted) / sum(w_max)  # type: ignore[arg-type]
         kappa = sum(accepted) / _with_margin(n_events, expected_eff)
-        trials = [int(math.ceil(w / kappa)) if w > 0 else 0 for w in w_max]
+        trials = [int(math.ceil(w / kappa)) if w > 0 else 0 for w in w_max]  # type: ignore[operator]
         w_max = [kappa * n if n else 0.0 for n in trials]  # >= the threshold: equal event weights kappa
     else:
         trials = _split(n_events, [g.integral for g in grids])
-    chunks = [(c, min(chunk_size, n - k)) for c, n in enumerate(trials) for k in range(0, n, chunk_size)]
-    return {"grids": grids, "w_max": w_max, "trials": trials, "chunks": chunks}
+    chunks = [[c, min(chunk_size, n - k)] for c, n in enumerate(trials) for k in range(0, n, chunk_size)]
+    return {"grids": [grid_to_json(g) for g in grids], "w_max": w_max, "trials": trials, "chunks": chunks}
+
+
+def _summarise(plan: dict[str, Any], shards: list[ShardSummary], unweighted: bool, seed: int, unit: str,
+               fingerprint: str) -> RunSummary:
+    trials = plan["trials"]
+    n_ch = len(trials)
+    sum_f, sum_f2 = np.zeros(n_ch), np.zeros(n_ch)
+    for s in shards:
+        sum_f[s.channel] += s.sum_f
+        sum_f2[s.channel] += s.sum_f2
+    n = np.maximum(np.asarray(trials, dtype=float), 1.0)
+    means = sum_f / n
+    variances = np.maximum(sum_f2 / n - means**2, 0.0) / n
+    sum_w = math.fsum(s.sum_w for s in shards)
+    n_events = sum(s.n_events for s in shards)
+    grids = plan["grids"]
+    kappa = next((w / t for w, t in zip(plan["w_max"], trials) if w and t), None) if unweighted else None
+    total_f = float(sum_f.sum())
+    return RunSummary(
+        rate=float(means.sum()) if unweighted else sum_w,
+        rate_error=float(math.sqrt(variances.sum())),
+        rate_unit=unit,
+        sum_w=sum_w,
+        sum_w2=math.fsum(s.sum_w2 for s in shards),
+        n_events=n_events,
+        n_trials=int(sum(trials)),
+        unweighted=unweighted,
+        seed=seed,
+        training_rate=float(sum(g["integral"] for g in grids)),
+        training_error=float(math.sqrt(sum(g["error"] ** 2 for g in grids))),
+        training_chi2_dof=float(max(g["chi2_dof"] for g in grids)),
+        unweighting_efficiency=n_events / max(sum(trials), 1) if unweighted else None,
+        max_weight=kappa,
+        overweight_fraction=(math.fsum(s.excess for s in shards) / total_f if total_f > 0 else 0.0) if unweighted else None,
+        n_overweight_events=sum(s.n_overweight for s in shards) if unweighted else None,
+        channel_rates=means.tolist(),
+        channel_trials=[int(t) for t in trials],
+        n_shards=len(shards),
+        fingerprint=fingerprint,
+    )
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the driver (SIGINT raises KeyboardInterrupt), so the
+    executor stops its workers and temporaries are removed on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _disk_error(exc: OSError, output: Path, work: WorkDir, need_bytes: float | None) -> MuonbsmIOError:
+    where = Path(exc.filename) if exc.filename else work.root
+    probe = where if where.exists() else output.parent
+    free = shutil.disk_usage(probe).free if probe.exists() else 0
+    need = f"about {need_bytes / 1e6:.0f} MB more ({free / 1e6:.0f} MB free)" if need_bytes else "more space"
+    what = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+            errno.EROFS: "read-only file system"}.get(exc.errno or 0, exc.strerror or str(exc))
+    hint = f"this run needs {need}" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else f"the run needs write access; it needs {need}"
+    return MuonbsmIOError(f"{where}: {what}; {hint}; complete shards are kept in {work.root}, rerun to resume")
+
+
+def _expected_bytes(done: dict[int, ShardSummary], plan: dict[str, Any], merge: bool) -> float | None:
+    """Bytes still to be written: the remaining shards at the measured bytes per trial, plus
+    the merged file (the shards of a merge are removed one by one as they are copied)."""
+    if not done:
+        return None
+    per_trial = sum(s.bytes for s in done.values()) / max(sum(s.n_trials for s in done.values()), 1)
+    remaining = sum(n for i, (_, n) in enumerate(plan["chunks"]) if i not in done)
+    return per_trial * remaining + (max(s.bytes for s in done.values()) if merge else 0.0)
 
 
 def generate(
@@ -141,110 +277,197 @@ def generate(
     chunk_size: int = 200_000,
     training: TrainingOptions = TrainingOptions(),
     executor: Executor | None = None,
+    merge: bool = False,
+    fresh: bool = False,
     metadata: dict[str, Any] | None = None,
+    description: dict[str, Any] | None = None,
     grids: list[Grid] | None = None,
     progress: bool = True,
-    resume: bool = True,
 ) -> RunSummary:
-    """Generate ``n_events`` events of ``process`` into ``output`` (.root or .parquet).
+    """Generate ``n_events`` events of ``process`` into ``output`` and return the summary.
 
-    Weighted runs evaluate ``n_events`` points; unweighted runs evaluate as many as the
-    measured unweighting efficiency requires for at least ``n_events`` accepted events.
-    A process with several phase-space channels shares the points among them (see
-    :func:`_plan`); the fiducial rate is the sum of the channel estimates.
-    With ``resume`` (default), finished chunks are kept in a work directory beside the output
-    (:class:`~muonbsm.generator.checkpoint.Checkpoint`) and a rerun of the same run skips them;
-    the final file is assembled in chunk order, so it does not depend on interruptions, the
-    executor or the number of workers. It appears only when complete.
+    ``output`` [path]: with ``merge=False`` a *dataset directory* of that name, holding
+    ``part-000000.parquet`` ... (ROOT shards ``part-*.root`` if the name ends in ``.root``) and
+    ``_manifest.json``; with ``merge=True`` one file in the format of its suffix (.parquet,
+    .root, .lhe, .lhe.gz, .hepmc, .hepmc3; LHE and HepMC3 are always merged).
+    Weighted runs evaluate ``n_events`` points; unweighted runs as many as the measured
+    unweighting efficiency requires for at least ``n_events`` accepted events.
+    ``chunk_size``: trial points per shard. ``executor``: where tasks run (default serial; the
+    caller closes it). ``fresh``: discard a previous state of this output. ``metadata``: extra
+    JSON stored with the data. ``description``: what determines the events, for the
+    fingerprint (default: ``process.describe()``); ``grids``: pre-trained grids (benchmarks).
+
+    Reruns resume from the verified shards of the same fingerprint (work directory
+    ``.<name>.work`` beside the output). Raises :class:`~muonbsm.errors.OutputLockedError` if
+    another live run holds ``output`` and :class:`~muonbsm.errors.MuonbsmIOError` (one line,
+    with the space needed) when the disk is full or not writable.
     """
-    if n_events < 1:
-        raise ValueError(f"n_events must be >= 1, got {n_events}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    io.check_suffix(output)
+    if isinstance(n_events, bool) or n_events < 1:
+        raise InputError(f"n_events must be >= 1, got {n_events}")
+    if isinstance(chunk_size, bool) or chunk_size < 1:
+        raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+    suffix = io.check_suffix(output)
+    merge = merge or suffix in _MERGE_ONLY
+    fmt = "root" if suffix == ".root" else "parquet"
+    out = Path(output).absolute()
+    if out.is_dir() and merge:
+        raise InputError(f"output {output}: is a directory; a merged output must be a file name")
+    if out.is_file() and not merge:
+        log.warning("%s: an existing file will be replaced by a dataset directory", out)
     start = time.monotonic()
+    describe = description if description is not None else getattr(process, "describe", lambda: {"process": repr(process)})()
+    fp = run_fingerprint({"description": describe, "seed": seed, "n_events": n_events, "chunk_size": chunk_size,
+                          "unweighted": unweighted, "training": asdict(training), "shard_format": fmt,
+                          "grids": None if grids is None else digest([grid_to_json(g) for g in grids])})
+    unit = getattr(process, "unit", "BR")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    owned = executor is None
     executor = executor or SerialExecutor()
-    chans = channels_of(process)
-    key = fingerprint({"process": getattr(process, "describe", lambda: repr(process))(), "seed": seed,
-                       "n_events": n_events, "unweighted": unweighted, "chunk_size": chunk_size,
-                       "training": asdict(training), "grids": grids is not None})
-    checkpoint = Checkpoint(output, key) if resume else None
-    plan = checkpoint.plan() if checkpoint else None
-    if plan is None:
-        plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grids)
-        if checkpoint:
-            checkpoint.save_plan(plan)
-    grids, w_max, trials, chunks = plan["grids"], plan["w_max"], plan["trials"], plan["chunks"]
-    todo = [i for i in range(len(chunks)) if not (checkpoint and checkpoint.done(i))]
-    tasks = [(chans[chunks[i][0]], grids[chunks[i][0]], i, seed, chunks[i][1], trials[chunks[i][0]], w_max[chunks[i][0]])
-             for i in todo]
-
-    sums = np.zeros((len(chans), 2))
-    n_stored = n_over = 0
-    with io.atomic_path(output) as tmp:
-        writer = io.writer_for(tmp)
-        results = iter(executor.map(run_chunk, tasks))
-        with Progress(sum(trials), "generate", enabled=progress) as bar:
-            for i, (c, _) in enumerate(chunks):
-                if checkpoint and checkpoint.done(i):
-                    chunk = checkpoint.load_chunk(i)
-                else:
-                    chunk = next(results)
-                    if checkpoint:
-                        checkpoint.save_chunk(i, chunk)
-                writer.write(chunk.events)
-                sums[c] += (chunk.sum_w, chunk.sum_w2)
-                n_stored += len(chunk.events)
-                n_over += chunk.n_overweight
-                bar.update(chunk.n_trials)
-        n = np.maximum(np.asarray(trials, dtype=float), 1.0)
-        means = sums[:, 0] / n
-        variances = np.maximum(sums[:, 1] / n - means**2, 0.0) / n
-        unweighted_eff = n_stored / sum(trials) if unweighted else None
-        kappa = next((w / t for w, t in zip(w_max, trials) if w and t), None) if unweighted else None
-        summary = RunSummary(
-            rate=float(means.sum()),
-            error=float(math.sqrt(variances.sum())),
-            unit=getattr(process, "unit", "BR"),
-            n_events=n_stored,
-            n_trials=sum(trials),
-            unweighted=unweighted,
-            seed=seed,
-            training_rate=float(sum(g.integral for g in grids)),
-            training_error=float(math.sqrt(sum(g.error**2 for g in grids))),
-            training_chi2_dof=float(max(g.chi2_dof for g in grids)),
-            unweighting_efficiency=unweighted_eff,
-            max_weight=kappa,
-            overweight_fraction=(n_over / max(n_stored, 1)) if unweighted else None,
-            extra={"channel_rates": means.tolist(), "channel_trials": list(trials)},
-        )
-        meta = {
-            "summary": summary.to_dict(),
-            "process": getattr(process, "describe", lambda: {})(),
-            "chunk_size": chunk_size,
-            "n_chunks": len(chunks),
-            "versions": package_versions(),
-            **(metadata or {}),
-        }
-        meta["summary"].pop("seconds")
-        writer.close(meta)
-    if checkpoint:
-        checkpoint.clear()
+    work = WorkDir(out)
+    done: dict[int, ShardSummary] = {}
+    plan: dict[str, Any] = {}
+    try:
+        with OutputLock(out), _signals_raise():
+            if fresh:
+                work.discard("--fresh")
+                _remove(out)
+            work.prepare(fp)
+            plan = work.load_plan(fp) or {}
+            if not plan:
+                plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grids)
+                work.save_plan(fp, plan)
+            chunks = plan["chunks"]
+            done = work.verified_shards(fp, len(chunks), fmt)
+            if done:
+                log.info("%s: resuming, %d of %d shards verified", work.root, len(done), len(chunks))
+            run_meta = {"process": describe, "seed": seed, "chunk_size": chunk_size, "n_chunks": len(chunks),
+                        "fingerprint": fp, "versions": package_versions(), **(metadata or {})}
+            context = RunContext(process, [grid_from_json(g) for g in plan["grids"]], seed, fp, str(work.root), fmt,
+                                 run_meta, executor.single_thread)
+            tasks = [ShardTask(i, c, n, plan["trials"][c], plan["w_max"][c]) for i, (c, n) in enumerate(chunks) if i not in done]
+            with Progress(sum(plan["trials"]), "generate", enabled=progress) as bar:
+                bar.update(sum(s.n_trials for s in done.values()))
+                checked = False
+                for summary in executor.run(write_shard, context, tasks):
+                    done[summary.index] = summary
+                    bar.update(summary.n_trials)
+                    if not checked:
+                        checked = True
+                        _check_space(out, work, done, plan, merge)
+            shards = [done[i] for i in range(len(chunks))]
+            summary = _summarise(plan, shards, unweighted, seed, unit, fp)
+            meta = {**run_meta, **summary.data_fields()}
+            if merge:
+                _merge(work, shards, out, meta)
+            else:
+                _publish_dataset(work, shards, out, meta, fmt)
+    except OSError as exc:
+        if isinstance(exc, MuonbsmIOError) or exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        raise _disk_error(exc, out, work, _expected_bytes(done, plan, merge) if plan else None) from None
+    finally:
+        if owned:
+            executor.close()
     summary.seconds = time.monotonic() - start
+    summary.executor = getattr(executor, "description", type(executor).__name__)
+    summary.output, summary.layout = str(output), "file" if merge else "dataset"
     return summary
+
+
+def _check_space(out: Path, work: WorkDir, done: dict[int, ShardSummary], plan: dict[str, Any], merge: bool) -> None:
+    """Fail early, with the space needed, when the rest of the run cannot fit on the disk."""
+    need = _expected_bytes(done, plan, merge)
+    if need is not None and need > shutil.disk_usage(work.root).free:
+        raise _disk_error(OSError(errno.ENOSPC, "No space left on device", str(work.root)), out, work, need)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _publish_dataset(work: WorkDir, shards: list[ShardSummary], out: Path, meta: dict[str, Any], fmt: str) -> None:
+    """Write the manifest, drop the plan and rename the work directory to ``out`` (replacing a
+    previous output of this name, which the lock says no live run uses)."""
+    write_manifest(work.root / MANIFEST, meta, [s.to_dict() for s in shards], fmt)
+    work.plan_path.unlink(missing_ok=True)
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(work.root, out)
+    fsync_path(out.parent)
+    _remove(old)
+
+
+def _merge(work: WorkDir, shards: list[ShardSummary], out: Path, meta: dict[str, Any]) -> None:
+    """Stream the shards in order into one file; each shard is removed once copied, so the peak
+    disk use is the final size plus one shard. An interrupted merge leaves the remaining shards
+    (a rerun recomputes the removed ones)."""
+    from muonbsm.io.parquet import ParquetWriter
+
+    with io.atomic_path(out) as tmp:
+        writer = io.writer_for(tmp)
+        for s in shards:
+            path = work.root / s.file
+            if isinstance(writer, ParquetWriter) and path.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                writer.write_table(pq.read_table(path))
+            else:
+                events, _ = io.read(path)
+                writer.write(events)
+            path.unlink()
+        writer.close(meta)
+    shutil.rmtree(work.root, ignore_errors=True)
+
+
+def run_card(card: dict[str, Any], *, output: str | os.PathLike[str] | None = None, events: int | None = None,
+             seed: int | None = None, workers: int | None = None, scheduler: str | None = None,
+             merge: bool | None = None, fresh: bool = False, progress: bool = True) -> RunSummary:
+    """Generate the sample of a validated run card (:func:`muonbsm.cards.parse_card`).
+
+    Keyword arguments override the card's ``[run]`` keys (``output``, ``events``, ``seed``,
+    ``workers``). ``workers``: ``None`` -> the card's (1 = serial in this process), an explicit
+    number -> that many local worker processes; ``scheduler``: a dask address or ``"local"``.
+    ``merge``: one file instead of a dataset directory (default: the card's, else False).
+    """
+    from muonbsm.generator.processes.registry import build_process
+
+    run = dict(card["run"])
+    for key, value in (("output", output), ("events", events), ("seed", seed)):
+        if value is not None:
+            run[key] = value
+    card = {**card, "run": run}
+    process = build_process(card)
+    if scheduler is not None:
+        executor = make_executor(workers or run.get("workers", 1), scheduler)
+    elif workers is not None:
+        executor = make_executor(workers, "processes")
+    else:
+        executor = make_executor(run.get("workers", 1))
+    with executor:
+        return generate(
+            process, str(run["output"]), int(run["events"]), seed=int(run["seed"]), unweighted=run["unweighted"],
+            chunk_size=run["chunk_size"], training=TrainingOptions(**card["training"]), executor=executor,
+            merge=bool(run.get("merge", False) if merge is None else merge), fresh=fresh,
+            metadata={"card": card.get("source", {}).get("text", ""), "card_parsed": card_description(card)},
+            description={"card": card_description(card)}, progress=progress,
+        )
 
 
 def sample_events(process: Process, n_events: int, *, seed: int,
                   training: TrainingOptions = TrainingOptions()) -> tuple[ak.Array, float, float]:
     """Weighted events in memory (no file): trains the channels, shares ``n_events`` points
-    among them and returns ``(events, rate, error)``; the sum of the weights is ``rate``.
+    among them and returns ``(events, rate, rate_error)``; the sum of the weights is ``rate``.
 
     For small samples inside an analysis (efficiencies); use :func:`generate` for files.
     """
     plan = _plan(process, n_events, seed, False, n_events, training, None)
     chans = channels_of(process)
-    chunks = [run_chunk(chans[c], plan["grids"][c], i, seed, n, plan["trials"][c])
-              for i, (c, n) in enumerate(plan["chunks"])]
+    grids = [grid_from_json(g) for g in plan["grids"]]
+    chunks = [run_chunk(chans[c], grids[c], i, seed, n, plan["trials"][c]) for i, (c, n) in enumerate(plan["chunks"])]
     events = ak.concatenate([ch.events for ch in chunks]) if chunks else ak.Array([])
     trials = np.maximum(np.asarray(plan["trials"], dtype=float), 1.0)
     sums = np.zeros((len(chans), 2))

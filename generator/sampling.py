@@ -17,10 +17,10 @@ vegas (Lepage, J. Comput. Phys. 27 (1978) 192; arXiv:2009.05112) adapts a map
 :math:`u = x(y)` with jacobian :math:`J(y)`; a point :math:`y \sim U(0,1)^d` then carries
 the weight :math:`f(x(y)) J(y)`, whose mean is the integral.
 
-Seeds: one master seed drives everything through
-``numpy.random.SeedSequence(seed, spawn_key=(stream, index))`` -- stream 0 trains the grid,
-stream 1 probes the maximum weight, stream 2 + chunk index generates chunk ``index`` -- so
-every chunk's random numbers are fixed by (seed, index) whatever executes it.
+Seeds: one master seed drives everything through :mod:`muonbsm.seeds`:
+``("generation.training", i)`` trains the grid of channel ``i``, ``("generation.probe", i)``
+probes its maximum weight and ``("generation.chunk", k)`` generates chunk ``k``, so every
+chunk's random numbers are fixed by (seed, k) whatever executes it.
 
 >>> import numpy as np
 >>> class Box:
@@ -42,6 +42,8 @@ import numpy as np
 import vegas
 from numpy.typing import NDArray
 
+from muonbsm import seeds
+
 __all__ = [
     "Process",
     "Grid",
@@ -55,8 +57,6 @@ __all__ = [
     "run_chunk",
 ]
 
-STREAM_TRAIN, STREAM_PROBE, STREAM_CHUNKS = 0, 1, 2
-
 
 class Process(Protocol):
     """What :mod:`muonbsm.generator.sampling` needs of a physics process."""
@@ -68,11 +68,10 @@ class Process(Protocol):
     def to_events(self, kin: Any, weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array: ...
 
 
-def seed_sequence(seed: int, stream: int, index: int = 0) -> np.random.SeedSequence:
-    """The seed sequence of (``stream``, ``index``) under the master ``seed``."""
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    return np.random.SeedSequence(seed, spawn_key=(stream, index))
+def seed_sequence(seed: int, stream: str, index: int = 0) -> np.random.SeedSequence:
+    """The seed sequence of the :mod:`muonbsm.seeds` stream ``stream`` (a ``generation.*``
+    name) and ``index`` under the master ``seed``."""
+    return seeds.seed_sequence(seed, stream, index)
 
 
 @dataclass
@@ -106,7 +105,7 @@ def train(process: Process, seed: int, nitn: int = 10, neval: int = 100_000, war
     following ``nitn`` iterations are averaged (vegas' weighted average, with its chi^2/dof).
     """
     warmup = nitn // 2 if warmup is None else warmup
-    rng = np.random.default_rng(seed_sequence(seed, STREAM_TRAIN, index))
+    rng = seeds.rng(seed, "generation.training", index)
     integ = vegas.Integrator([[0.0, 1.0]] * process.dim, ran_array_generator=rng.random)
 
     @vegas.lbatchintegrand
@@ -163,6 +162,7 @@ class ChunkResult:
     sum_w: float  # sum of f*J over trials
     sum_w2: float
     n_overweight: int
+    excess: float = 0.0  # sum of max(f*J - w_max, 0): the part of the integral above the threshold
 
 
 def run_chunk(
@@ -182,8 +182,9 @@ def run_chunk(
     ``max(f_i J_i, w_max) / N`` for accepted unweighted ones. Zero-weight points (outside cuts)
     are not stored.
     """
-    rng = np.random.default_rng(seed_sequence(seed, STREAM_CHUNKS, index))
+    rng = seeds.rng(seed, "generation.chunk", index)
     w, kin = hypercube_weights(process, grid, n_trials, rng)
+    excess = 0.0
     if w_max is None:
         keep = w > 0
         stored = w / n_trials_total
@@ -192,9 +193,10 @@ def run_chunk(
         keep = rng.random(n_trials) * w_max < w
         stored = np.maximum(w, w_max) / n_trials_total
         n_over = int(np.count_nonzero(keep & (w > w_max)))
+        excess = float(np.maximum(w - w_max, 0.0).sum())
     idx = np.nonzero(keep)[0]
     events = process.to_events(_take(kin, idx), stored[idx], rng)
-    return ChunkResult(events, n_trials, float(w.sum()), float(np.square(w).sum()), n_over)
+    return ChunkResult(events, n_trials, float(w.sum()), float(np.square(w).sum()), n_over, excess)
 
 
 def _take(kin: Any, idx: NDArray[np.intp]) -> Any:

@@ -78,6 +78,8 @@ def charge_of(pdg: NDArray[np.integer]) -> NDArray[np.float32]:
     """Electric charge in units of e for an array of PDG ids: PDG tables (:mod:`particle`),
     nuclear codes 100ZZZAAAI (charge Z) and the neutral BSM ids of :data:`NEUTRAL_BSM_IDS`."""
     pdg = np.asarray(pdg)
+    if pdg.ndim == 2 and pdg.shape[0] > 1 and pdg.strides[0] == 0:  # one row broadcast over events
+        return np.broadcast_to(charge_of(pdg[:1]), pdg.shape)
     codes, inverse = np.unique(pdg, return_inverse=True)
     table = np.array([_charge(int(c)) for c in codes], dtype=np.float32)
     return table[inverse].reshape(pdg.shape)
@@ -122,9 +124,16 @@ def from_arrays(
     """
     full = _complete(particles)
     n_events, n_part = np.shape(full["E"])
-    counts = np.full(n_events, n_part, dtype=np.int64)
-    jagged = {k: ak.unflatten(ak.from_numpy(v.reshape(-1)), counts) for k, v in full.items()}
-    return from_jagged(jagged, weight, **scalars)
+    # the layout is built directly (no unflatten/zip passes): the same array as from_jagged gives
+    offsets = ak.index.Index64(np.arange(0, (n_events + 1) * n_part, n_part, dtype=np.int64))
+    content = ak.contents.RecordArray([ak.contents.NumpyArray(full[k].reshape(-1)) for k in PARTICLE_FIELDS],
+                                      list(PARTICLE_FIELDS), parameters={"__record__": "Momentum4D"})
+    names, columns = ["particles", "weight"], [ak.contents.ListOffsetArray(offsets, content),
+                                               ak.contents.NumpyArray(np.asarray(weight, dtype=np.float64))]
+    for k, v in scalars.items():
+        names.append(k)
+        columns.append(ak.contents.NumpyArray(np.ascontiguousarray(v)))
+    return ak.Array(ak.contents.RecordArray(columns, names, length=n_events))
 
 
 def from_jagged(particles: Mapping[str, ak.Array], weight: NDArray[np.float64], **scalars: NDArray) -> ak.Array:

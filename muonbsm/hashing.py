@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["canonical_json", "digest", "file_digest"]
+__all__ = ["canonical_json", "digest", "file_digest", "arrays_digest"]
 
 
 def _default(obj: Any) -> Any:
@@ -56,4 +56,16 @@ def file_digest(path: str | pathlib.Path, chunk_bytes: int = 1 << 20) -> str:
     with open(path, "rb") as f:
         while block := f.read(chunk_bytes):
             h.update(block)
+    return h.hexdigest()
+
+
+def arrays_digest(arrays: "list[tuple[str, np.ndarray]]") -> str:
+    """SHA-256 hex digest of named numpy arrays in the given order: for each, its name, dtype
+    (native byte order) and length, then its raw little-endian bytes (shard content hashes)."""
+    h = hashlib.sha256()
+    for name, arr in arrays:
+        a = np.ascontiguousarray(arr)
+        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+        h.update(f"{name}:{a.dtype.str}:{a.size};".encode())
+        h.update(memoryview(a).cast("B"))
     return h.hexdigest()

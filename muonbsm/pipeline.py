@@ -4,6 +4,7 @@ A pipeline card (TOML) names the steps; paths inside it are relative to the card
 
     [pipeline]
     output_dir = "results/quickstart"
+    seed = 1                     # master seed of the Mu3e detector step (default 1)
 
     [[generate]]                 # any number of generation cards (samples/mu3e_ic.toml, ...)
     card = "mu3e_ic.toml"
@@ -31,66 +32,41 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from muonbsm import io
-from muonbsm.cards import CardError, load_card, read_toml
-from muonbsm.io.metadata import package_versions
+from muonbsm.cards import PIPELINE, CardError, load_card, read_toml
+from muonbsm.generator.processes.registry import output_suffix
+from muonbsm.schema import validate
 
 __all__ = ["load_pipeline", "run_pipeline"]
 
-_SECTIONS = {"pipeline": {"output_dir"}, "generate": {"card", "events", "format"},
-             "detector": {"mu3e", "config"}, "analysis": {"mu3e_reach", "alp_reach"}}
-_FORMATS = {"root": ".root", "parquet": ".parquet", "lhe": ".lhe", "hepmc": ".hepmc3"}
-
-
-def _check_keys(name: str, section: str, given: dict[str, Any]) -> None:
-    bad = set(given) - _SECTIONS[section]
-    if bad:
-        raise CardError(f"{name}: [{section}] unknown key(s) {sorted(bad)}; allowed: {sorted(_SECTIONS[section])}")
-
-
 def load_pipeline(path: str | Path) -> dict[str, Any]:
-    """Read and validate a pipeline card; resolves the referenced cards relative to it."""
+    """Read and validate a pipeline card (schema :data:`muonbsm.cards.PIPELINE`); resolves
+    the referenced cards relative to it and validates them too."""
     path = Path(path)
-    raw = read_toml(path, "pipeline card")
-    name, base = path.name, path.parent
-    unknown = set(raw) - set(_SECTIONS)
-    if unknown:
-        raise CardError(f"{name}: unknown section(s) {sorted(unknown)}; allowed: {sorted(_SECTIONS)}")
-    if "pipeline" not in raw or "output_dir" not in raw["pipeline"]:
-        raise CardError(f"{name}: [pipeline] output_dir is required")
-    _check_keys(name, "pipeline", raw["pipeline"])
+    spec = validate(PIPELINE, read_toml(path, "pipeline card"), str(path))
+    base = path.parent
     steps = []
-    for i, entry in enumerate(raw.get("generate", [])):
-        _check_keys(name, "generate", entry)
-        if "card" not in entry:
-            raise CardError(f"{name}: [[generate]] entry {i + 1} needs a card")
-        fmt = entry.get("format")
-        if fmt is not None and fmt not in _FORMATS:
-            raise CardError(f"{name}: [[generate]] format {fmt!r} is not one of {', '.join(_FORMATS)}")
+    for entry in spec["generate"]:
         card = load_card(base / entry["card"])
-        if "events" in entry:
-            events = entry["events"]
-            if isinstance(events, bool) or not isinstance(events, int) or events < 1:
-                raise CardError(f"{name}: [[generate]] events must be an integer >= 1, got {events!r}")
-            card["run"]["events"] = events
-        suffix = _FORMATS[fmt] if fmt else "".join(Path(card["run"]["output"]).suffixes) or ".parquet"
+        if entry["events"] is not None:
+            card["run"]["events"] = entry["events"]
+        fmt = entry["format"]
+        suffix = f".{fmt}" if fmt else (output_suffix(card["run"]["output"]) or ".parquet")
         steps.append({"name": Path(entry["card"]).stem, "card": card, "suffix": suffix})
-    detector = raw.get("detector", {})
-    _check_keys(name, "detector", detector)
-    analysis = raw.get("analysis", {})
-    _check_keys(name, "analysis", analysis)
+    analysis = {k: v for k, v in spec["analysis"].items() if v is not None}
     for key, value in analysis.items():
         if not (base / value).is_file():
-            raise CardError(f"{name}: [analysis] {key}: card {str(base / value)!r} does not exist")
-    config = detector.get("config") or None
-    return {"path": path, "text": path.read_text(), "output_dir": Path(raw["pipeline"]["output_dir"]),
-            "generate": steps, "detector_mu3e": bool(detector.get("mu3e", False)),
+            raise CardError(f"{path}: [analysis] {key}: card {str(base / value)!r} does not exist")
+    config = spec["detector"]["config"] or None
+    return {"path": path, "text": path.read_text(), "output_dir": Path(spec["pipeline"]["output_dir"]),
+            "seed": spec["pipeline"]["seed"],
+            "generate": steps, "detector_mu3e": spec["detector"]["mu3e"],
             "detector_config": str(base / config) if config else None,
             "analysis": {k: base / v for k, v in analysis.items()}}
 
 
 def _generate(step: dict[str, Any], outdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """Generate one sample unless an identical one (same card text and event count) exists."""
+    from muonbsm import io
     from muonbsm.cli.generate import run_card
 
     card = step["card"]
@@ -101,18 +77,24 @@ def _generate(step: dict[str, Any], outdir: Path, log: Callable[[str], None]) ->
         _, meta = io.read(output)
         if meta.get("card") == text and meta.get("card_parsed", {}).get("run", {}).get("events") == card["run"]["events"]:
             log(f"{output.name}: up to date, reused")
-            return {**meta["summary"], "output": str(output), "reused": True}
+            from muonbsm.generator.generate import RunSummary
+
+            return {**{k: meta[k] for k in RunSummary.__dataclass_fields__ if k in meta}, "output": str(output), "reused": True}
     log(f"{output.name}: generating {card['run']['events']} events")
     return {**run_card(card), "reused": False}
 
 
-def _detector(samples: dict[str, dict[str, Any]], config_path: str | None, outdir: Path) -> list[dict[str, Any]]:
-    """Mu3e detector on every Mu3e sample; writes cut-flows (JSON) and the table (text)."""
+def _detector(samples: dict[str, dict[str, Any]], config_path: str | None, outdir: Path, seed: int) -> list[dict[str, Any]]:
+    """Mu3e detector on every Mu3e sample with the pipeline's master ``seed`` (sample ``k``
+    on ``("sample", k, "detector")``, the same table as
+    ``muonbsm detector table --input <events> --seed <seed>``); writes the rows with their MC
+    errors (JSON) and the table (text)."""
+    from muonbsm import io
     from muonbsm.detector.mu3e import efficiency_table, format_table, load_config
 
     config = load_config(config_path)
     events = {name: io.read(s["output"])[0] for name, s in samples.items()}
-    rows = efficiency_table(events, config, seed=1)
+    rows = efficiency_table(events, config, seed=seed)
     target = outdir / "detector"
     target.mkdir(parents=True, exist_ok=True)
     (target / "mu3e_efficiency.json").write_text(json.dumps(rows, indent=1, default=float))
@@ -131,14 +113,15 @@ def run_pipeline(path: str | Path, log: Callable[[str], None] = print) -> Path:
             if step["card"]["process"]["name"].startswith("mu3e")}
     if spec["detector_mu3e"] and mu3e:
         log("Mu3e detector")
-        detector_rows = _detector(mu3e, spec["detector_config"], outdir)
+        detector_rows = _detector(mu3e, spec["detector_config"], outdir, spec["seed"])
     analysis: dict[str, Any] = {}
     if "alp_reach" in spec["analysis"]:
         log("ALP fixed-target reach")
         analysis["alp_reach"] = _alp_reach(spec["analysis"]["alp_reach"], outdir / "analysis")
     if "mu3e_reach" in spec["analysis"]:
         log("Mu3e reach scan")
-        analysis["mu3e_reach"] = _mu3e_reach(spec["analysis"]["mu3e_reach"], outdir / "analysis" / "mu3e_reach")
+        analysis["mu3e_reach"] = _mu3e_reach(spec["analysis"]["mu3e_reach"], outdir / "analysis" / "mu3e_reach", log)
+    from muonbsm.io.metadata import package_versions
     from muonbsm.report import write_report
 
     return write_report(outdir, spec, summaries, detector_rows, analysis, package_versions())
@@ -161,12 +144,30 @@ def _alp_reach(card: Path, outdir: Path) -> dict[str, Any]:
     return {"rows": rows, "table": format_table(rows), "figures": figures, "card": str(card)}
 
 
-def _mu3e_reach(card: Path, outdir: Path) -> dict[str, Any]:
-    """Mu3e bump-hunt/angular reach scan with its tables and figures in ``outdir``."""
+def _mu3e_reach(card: Path, outdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """Mu3e bump-hunt/angular reach scan (the reach card's own ``[statistics] seed``) with its
+    tables and figures in ``outdir``; the cache stays where the reach card puts it."""
+    import time
+
     from muonbsm.analysis.mu3e.reach import analyze, format_rows, load_card as load_reach_card
+    from muonbsm.analysis.mu3e.tasks import cache_size, format_bytes
 
     reach_card = load_reach_card(card)
     reach_card.results_dir = outdir
+    start = time.monotonic()
     rows = analyze(reach_card, progress=False)
+    log(f"Mu3e reach: {len(rows)} rows in {time.monotonic() - start:.0f} s; cache {reach_card.cache_dir} "
+        f"({format_bytes(cache_size(reach_card.cache_dir))})")
     figures = sorted(str(p.relative_to(outdir.parent.parent)) for p in outdir.glob("*.png"))
-    return {"rows": rows, "table": format_rows(rows), "figures": figures, "card": str(card)}
+    return {"rows": rows, "table": format_rows(rows), "figures": figures, "card": str(card),
+            "models": [m.name for m in reach_card.models], "decays": list(reach_card.decays),
+            "rescale": _rescale_of(outdir)}
+
+
+def _rescale_of(outdir: Path) -> tuple[float, float] | None:
+    """The detector rescaling factor and its error stored with the reach table."""
+    path = outdir / "mu3e_reach.json"
+    if not path.exists():
+        return None
+    settings = json.loads(path.read_text()).get("settings", {})
+    return (settings["rescale"], settings.get("rescale_error", 0.0)) if "rescale" in settings else None

@@ -59,5 +59,10 @@ def write(events: ak.Array, path: str | os.PathLike[str], meta: dict[str, Any]) 
 
 
 def read(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
-    """Read events and metadata from a file written by muonbsm (format by suffix)."""
+    """Read events and metadata from a file written by muonbsm (format by suffix), or from a
+    dataset directory of shards (:mod:`muonbsm.io.dataset`)."""
+    if Path(path).is_dir():
+        from muonbsm.io.dataset import read_dataset
+
+        return read_dataset(path)
     return _READERS[check_suffix(path)](path)

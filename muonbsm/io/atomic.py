@@ -1,4 +1,5 @@
-"""Write-then-rename: an output file appears under its final name only when it is complete."""
+"""Write-then-rename: an output file appears under its final name only when it is complete
+(written under a hidden temporary name, fsynced, renamed, and the directory entry fsynced)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "fsync_path"]
 
 
 @contextlib.contextmanager
@@ -26,7 +27,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = final.with_name(f".partial-{os.getpid()}.{final.name}")
     try:
         yield tmp
+        fsync_path(tmp)
         os.replace(tmp, final)
+        fsync_path(final.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -51,3 +54,12 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def fsync_path(path: str | os.PathLike[str]) -> None:
+    """Flush the data of the file or directory at ``path`` to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -23,7 +23,7 @@ import uproot
 from muonbsm.events import PARTICLE_FIELDS
 from muonbsm.io import metadata as _meta
 
-__all__ = ["RootWriter", "read_root"]
+__all__ = ["RootWriter", "read_root", "read_root_metadata"]
 
 _TREE = "events"
 
@@ -65,6 +65,14 @@ class RootWriter:
         """Store ``meta`` as the ``metadata`` TObjString and close the file."""
         self._file["metadata"] = _meta.encode(meta)
         self._file.close()
+
+
+def read_root_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The muonbsm metadata dict of a ROOT file (without reading the events)."""
+    with uproot.open(path) as f:
+        if "metadata" not in f:
+            raise ValueError(f"{path}: not a muonbsm ROOT file (no 'metadata' string)")
+        return _meta.decode(str(f["metadata"]))
 
 
 def read_root(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:

@@ -52,9 +52,9 @@ def test_both_charge_modes_and_tau_decays(sample):
 
 def test_weights_are_the_cross_section(sample):
     summary, ev, meta = sample
-    assert summary.unit == "pb"
+    assert summary.rate_unit == "pb" and meta["rate_unit"] == "pb"
     assert ev.weight.to_numpy().sum() == pytest.approx(summary.rate, rel=1e-9)
-    assert meta["summary"]["rate"] == summary.rate
+    assert meta["rate"] == summary.rate
 
 
 def test_invisible_channel():
