@@ -209,19 +209,20 @@ def solve_scale(br_ref: float, ctau_ref_mm: float, ctau_grid: Array, br_limit: A
 
 def lifetime_reach(factory: SampleFactory, spec: ModelSpec, mass: float, index: int, model_index: int,
                    bkg: DetectorLevel, br_ref: float, decays: float, pair: str, settings: AnalysisSettings,
-                   prompt_br_limit: float, prompt_br_error: float = 0.0) -> dict[str, Any]:
+                   prompt_br_limit: float, prompt_br_error: float = 0.0, n_points: int | None = None) -> dict[str, Any]:
     """Prompt versus displaced-aware coupling limit of ``spec`` at ``mass`` [GeV] (one row).
 
     ``prompt_br_limit`` is the BR limit of the prompt template (same analysis, same background);
     the displaced-aware limit uses :func:`limit_vs_ctau` on the displaced sample and
     :func:`solve_scale`. Errors: the BR-limit MC errors propagated with
     d ln c / d ln B_lim = 1/2 (prompt) and the local slope of the solve (displaced).
+    ``n_points``: generator points of the displaced sample (default ``signal_points``).
     """
     model = spec.model(mass)
     ctau_ref = model.ctau_mm
     if ctau_ref is None:
         raise ValueError(f"models.{spec.name}: a muon-only X needs a stated c tau for the displaced-aware reach")
-    sample = displaced_signal(factory, spec, mass, index, model_index)
+    sample = displaced_signal(factory, spec, mass, index, model_index, n_points)
     curve = limit_vs_ctau(spec, mass, sample, bkg, br_ref, decays, pair, settings)
     power = 1.0 if spec.squared else 2.0
     ref = spec.reference_value

@@ -1,5 +1,6 @@
 """Smoke tests of the Mu3e plots and the one-call report."""
 
+import io
 import json
 
 import numpy as np
@@ -34,3 +35,38 @@ def test_report_writes_files(tmp_path):
     for name in ("efficiency_vs_mass.csv", "efficiency_vs_mass.png", "map_short.png", "acceptance_long.png",
                  "cutflow.png", "mee_40MeV.png"):
         assert (tmp_path / name).is_file(), name
+
+
+def _signal_and_ic():
+    from muonbsm.generator.processes.mu3e.cuts import LeptonCuts, MeeWindow
+    from muonbsm.generator.processes.mu3e.process import InternalConversion, XEmission
+    from muonbsm.models.mu3e import dark_photon
+
+    rng = np.random.default_rng(4)
+
+    def events(proc, n):
+        ch = getattr(proc, "channels", [proc])[0]
+        w, p = ch.evaluate(rng.random((n, ch.dim)))
+        keep = w > 0
+        return ch.to_events(p[keep], w[keep] / n, rng)
+
+    cuts = LeptonCuts(0.0, 0.0095)
+    sig = simulate(events(XEmission(dark_photon(0.02, 1e-3), cuts=cuts), 2000), CFG, rng)
+    ic = simulate(events(InternalConversion(cuts=cuts, mee_window=MeeWindow(0.012, 0.028)), 3000), CFG, rng)
+    return {"IC": ic, "dark photon 20 MeV": sig}
+
+
+def test_talk_quality_axes():
+    """Cut-flow on a log axis; the m_ee zoom scales to the smeared peak (truth spike clipped and
+    said so); MC-event counts and the level in the figure; legends right of the axes."""
+    pair = _signal_and_ic()
+    cut = plot_cutflow(pair)
+    assert cut.get_yscale() == "log" and cut.get_ylim()[0] < 0.1
+    zoom = plot_mee(pair, bins=np.linspace(15, 25, 82), log=False)
+    assert "truth spike clipped: dark photon 20 MeV" in zoom.get_title(loc="left")
+    for ax in (cut, zoom, plot_mee(pair)):
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("MC events" in t for t in texts)
+        ax.figure.savefig(io.BytesIO(), format="png")
+        assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+    assert "reconstructed" in cut.get_title(loc="left")
