@@ -315,6 +315,11 @@ def _channels() -> list[str]:
     return list(CHANNELS)
 
 
+def _mc_budget(d: dict[str, Any], loc: str) -> None:
+    if d["n_mc_max"] < d["n_mc"]:
+        raise CardError(f"{loc} n_mc_max: got {d['n_mc_max']}; allowed: >= n_mc = {d['n_mc']}")
+
+
 #: Fixed-target ALP reach cards: ``muonbsm reach CARD`` (Batell et al., arXiv:2407.15942).
 ALP_REACH = Table({
     "reach": Table({
@@ -330,7 +335,7 @@ ALP_REACH = Table({
         "seed": Int(0, default=1, help="master seed"),
         "experiments_file": Str(default=None, help="experiments TOML replacing the packaged one"),
         "experiments": List(Str(), default=None, help="subset name/variant (default: all)"),
-    }, "Masses, exclusion and statistics.", aliases={"masses_gev": ("masses", "GeV")}),
+    }, "Masses, exclusion and statistics.", aliases={"masses_gev": ("masses", "GeV")}, checks=[_mc_budget]),
     "invisible": Table({
         "g_chi": Float(0.0, default=1.0, help="a -> chi chibar coupling"),
         "m_chi_over_m_a": Float(0.0, 0.5, lo_open=True, hi_open=True, default=1.0 / 3.0, help="m_chi / m_a"),

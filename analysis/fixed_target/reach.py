@@ -41,7 +41,6 @@ and the ALP widths at C/Lambda = 1 (``Gamma_1`` per mu-tau charge mode, ``Gamma_
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +50,9 @@ import awkward as ak
 import numpy as np
 
 from muonbsm.analysis.fixed_target.signal import signal_events
+from muonbsm.cards import ALP_REACH, read_toml
+from muonbsm.errors import CardError
+from muonbsm.schema import validate
 from muonbsm.generator.progress import Progress
 from muonbsm.constants import M_MU, M_TAU
 from muonbsm.detector.fixed_target.config import Experiment, load_experiments
@@ -62,10 +64,6 @@ from muonbsm.models.alp import couplings, g_mutau, width_chichi, width_mutau_per
 from muonbsm.seeds import rng as seeded_rng
 from muonbsm.targets import get_target
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["PB_TO_CM2", "Channel", "CHANNEL_INDEX", "ReachSettings", "ReachPoint", "SigmaCache", "energy_after",
            "sigma_length", "solve_reach", "efficiency", "compute_reach", "load_reach_card", "reach_rows",
@@ -327,7 +325,7 @@ def compute_reach(exp: Experiment, m_a: float, channel: Channel, settings: Reach
     err = float(np.sqrt(np.sum((wn * np.array(errs)) ** 2)))
     cutflow = {k: float(sum(w * f.get(k, 0.0) for w, f in zip(wn, flows))) for k in flows[int(np.argmax(wn))]}
     n_atoms = get_target(exp.target).n_atoms_cm3
-    scale = exp.beam.n_muons * n_atoms * total * PB_TO_CM2
+    scale = exp.beam.total_muons() * n_atoms * total * PB_TO_CM2
     k_events = scale * eff if total > 0 else 0.0
     c = solve_reach(k_events, m_a, channel, settings)
     c_err = math.nan
@@ -343,51 +341,27 @@ def compute_reach(exp: Experiment, m_a: float, channel: Channel, settings: Reach
                       eff, err, total, n_unit, exp.beam.stand_in, cutflow, n_used, c_err)
 
 
-_CARD_KEYS = {"masses_gev", "n_required", "theta", "experiments_file", "experiments", "seed", "n_mc",
-              "rel_precision", "channels", "max_rel_error", "n_mc_max"}
-
-
 def load_reach_card(card_path: str | Path) -> tuple[dict[str, Any], ReachSettings, list[Experiment]]:
-    """Read and validate a reach card (``[reach]``, ``[invisible]``, ``[visible]`` tables)."""
+    """Read and validate a reach card (schema :data:`muonbsm.cards.ALP_REACH`: ``[reach]``,
+    ``[invisible]``, ``[visible]``); :class:`~muonbsm.errors.CardError` names the key."""
     path = Path(card_path)
-    data = tomllib.loads(path.read_text())
-    bad = set(data) - {"reach", "invisible", "visible"}
-    if bad:
-        raise ValueError(f"{path}: unknown table(s) {sorted(bad)}; allowed: reach, invisible, visible")
-    r = data.get("reach", {})
-    if set(r) - _CARD_KEYS:
-        raise ValueError(f"{path}: [reach] unknown key(s) {sorted(set(r) - _CARD_KEYS)}; allowed {sorted(_CARD_KEYS)}")
-    masses = [float(m) for m in r.get("masses_gev", [])]
-    if not masses or any(m <= 0 for m in masses):
-        raise ValueError(f"{path}: [reach] masses_gev must be a non-empty list of masses > 0 GeV")
-    inv, vis = data.get("invisible", {}), data.get("visible", {})
-    for name, tab, keys in (("invisible", inv, {"g_chi", "m_chi_over_m_a"}), ("visible", vis, {"g_chi"})):
-        if set(tab) - keys:
-            raise ValueError(f"{path}: [{name}] unknown key(s) {sorted(set(tab) - keys)}; allowed {sorted(keys)}")
+    card = validate(ALP_REACH, read_toml(path, "reach card"), str(path))
+    r, inv, vis = card["reach"], card["invisible"], card["visible"]
     settings = ReachSettings(
-        n_required=float(r.get("n_required", 3.0)), theta=float(r.get("theta", 0.0)),
-        g_chi_invisible=float(inv.get("g_chi", 1.0)), m_chi_ratio=float(inv.get("m_chi_over_m_a", 1.0 / 3.0)),
-        g_chi_visible=float(vis.get("g_chi", 0.0)), n_mc=int(r.get("n_mc", 20000)),
-        rel_precision=float(r.get("rel_precision", 0.01)), seed=int(r.get("seed", 1)),
-        max_rel_error=float(r.get("max_rel_error", 0.02)), n_mc_max=int(r.get("n_mc_max", 640_000)))
-    if settings.n_required <= 0 or settings.n_mc < 100 or not 0 < settings.m_chi_ratio < 0.5:
-        raise ValueError(f"{path}: need n_required > 0, n_mc >= 100 and 0 < m_chi_over_m_a < 0.5")
-    if not 0 < settings.max_rel_error < 1 or settings.n_mc_max < settings.n_mc:
-        raise ValueError(f"{path}: [reach] need 0 < max_rel_error < 1 and n_mc_max >= n_mc")
-    efile = r.get("experiments_file") or None
+        n_required=r["n_required"], theta=r["theta"], g_chi_invisible=inv["g_chi"], m_chi_ratio=inv["m_chi_over_m_a"],
+        g_chi_visible=vis["g_chi"], n_mc=r["n_mc"], rel_precision=r["rel_precision"], seed=r["seed"],
+        max_rel_error=r["max_rel_error"], n_mc_max=r["n_mc_max"])
+    efile = r["experiments_file"] or None
     exps = load_experiments(None if efile is None else (path.parent / efile))
     all_exps = list(exps)
-    wanted = r.get("experiments")
-    if wanted:
+    if r["experiments"]:
         known = {e.key: e for e in exps}
-        missing = [w for w in wanted if w not in known]
-        if missing:
-            raise ValueError(f"{path}: [reach] unknown experiments {missing}; known: {list(known)}")
-        exps = [known[w] for w in wanted]
-    channels = tuple(r.get("channels", ["invisible", "visible"]))
-    if any(c not in ("invisible", "visible") for c in channels):
-        raise ValueError(f"{path}: [reach] channels must be a subset of ['invisible', 'visible']")
-    return {"masses_gev": masses, "channels": channels, "path": str(path), "all_experiments": all_exps}, settings, exps
+        for i, w in enumerate(r["experiments"]):
+            if w not in known:
+                raise CardError(f"{path}: [reach] experiments[{i}]: got {w!r}; allowed: one of {', '.join(known)}")
+        exps = [known[w] for w in r["experiments"]]
+    return ({"masses_gev": r["masses"], "channels": tuple(r["channels"]), "path": str(path), "all_experiments": all_exps},
+            settings, exps)
 
 
 def reach_rows(card_path: str | Path, *, sigma_fn: SigmaFn | None = None,

@@ -24,6 +24,10 @@ def _finite(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from muonbsm.cards import MU3E_REACH, read_toml
+    from muonbsm.schema import validate
+
+    validate(MU3E_REACH, read_toml(args.card, "reach card"), args.card)  # every key checked before the heavy imports
     from muonbsm.analysis.mu3e.reach import analyze_card, format_rows
 
     rows = analyze_card(args.card, progress=not args.json)

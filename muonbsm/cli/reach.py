@@ -18,6 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from muonbsm.cards import ALP_REACH, read_toml
+    from muonbsm.schema import validate
+
+    validate(ALP_REACH, read_toml(args.card, "reach card"), args.card)  # every key checked before the heavy imports
     from muonbsm.analysis.fixed_target.reach import format_table, reach_table
 
     rows = reach_table(args.card, details=args.details)

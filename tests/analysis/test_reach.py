@@ -105,8 +105,8 @@ def test_card_validation(tmp_path):
     assert meta["masses_gev"] == [5.0] and settings.n_required == 3.0 and [e.key for e in exps] == ["NA64mu/projected"]
     assert settings.m_chi_ratio == pytest.approx(1 / 3) and settings.g_chi_invisible == 1.0
     for bad, match in (('[reach]\nmasses_gev = []\n', "masses_gev"), ('[reach]\nmasses_gev=[2.0]\nfoo=1\n', "unknown"),
-                       ('[reach]\nmasses_gev=[2.0]\nexperiments=["X/y"]\n', "unknown experiments"),
-                       ('[other]\n', "unknown table")):
+                       ('[reach]\nmasses_gev=[2.0]\nexperiments=["X/y"]\n', r"\[reach\] experiments\[0\]: got 'X/y'"),
+                       ('[other]\n', "unknown section 'other'")):
         card.write_text(bad)
         with pytest.raises(ValueError, match=match):
             load_reach_card(card)
