@@ -25,15 +25,14 @@ from typing import Any
 
 import matplotlib
 import matplotlib.ticker
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from muonbsm.analysis.fixed_target.bands import amu_band, id_cmb_band, load_bound, relic_line  # noqa: E402
-from muonbsm.analysis.fixed_target.signal import signal_events  # noqa: E402
-from muonbsm.analysis.fixed_target.reach import reach_table  # noqa: E402
-from muonbsm.detector.fixed_target.features import event_features  # noqa: E402
+from muonbsm.analysis.fixed_target.bands import amu_band, id_cmb_band, load_bound, relic_line
+from muonbsm.analysis.fixed_target.signal import signal_events
+from muonbsm.analysis.fixed_target.reach import reach_table
+from muonbsm.detector.fixed_target.features import event_features
 
 __all__ = ["decay_length_histograms", "plot_fig5", "plot_reach", "main"]
 
@@ -66,7 +65,8 @@ def plot_fig5(path: str | Path, n: int = 20000) -> None:
     bins = np.linspace(-3, 4, 57)
     energies, masses = (160.0, 1500.0, 5000.0), (2.0, 10.0)
     hists = decay_length_histograms(energies, masses, bins, n)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    fig = Figure(figsize=(11, 4.5))  # no pyplot: importing or plotting never switches a notebook's backend
+    axes = fig.subplots(1, 2, sharey=True)
     centres = 10 ** (0.5 * (bins[1:] + bins[:-1]))
     for i, (ax, title) in enumerate(zip(axes, ("production: mu N -> tau N a", "ALP decay: a -> mu tau"))):
         for e, color in zip(energies, ("black", "tab:red", "tab:blue")):
@@ -80,7 +80,6 @@ def plot_fig5(path: str | Path, n: int = 20000) -> None:
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
-    plt.close(fig)
 
 
 def _curves(rows: list[dict[str, Any]], channel: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -91,8 +90,8 @@ def _curves(rows: list[dict[str, Any]], channel: str) -> dict[str, tuple[np.ndar
     return {k: tuple(np.array(v).T) for k, v in ((k, sorted(v)) for k, v in out.items())}
 
 
-def _draw_bands(ax: plt.Axes, m: np.ndarray, thetas: Sequence[float], relic: bool) -> None:
-    cmap = plt.get_cmap("autumn")
+def _draw_bands(ax: Axes, m: np.ndarray, thetas: Sequence[float], relic: bool) -> None:
+    cmap = matplotlib.colormaps["autumn"]
     for j, th in enumerate(thetas):
         lo, hi = amu_band(m, th * math.pi)
         color = cmap(j / max(len(thetas) - 1, 1))
@@ -116,7 +115,8 @@ def plot_reach(rows: list[dict[str, Any]], path: str | Path, channel: str, *,
         raise ValueError(f"no finite reach for channel {channel!r} in the rows")
     m_all = np.concatenate([c[0] for c in curves.values()])
     m = np.geomspace(m_all.min(), m_all.max(), 200)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 7), sharey=True)
+    fig = Figure(figsize=(12, 7))
+    axes = fig.subplots(1, 2, sharey=True)
     for i, ax in enumerate(axes):
         if i == 1:
             _draw_bands(ax, m, thetas, channel == "invisible")
@@ -136,7 +136,6 @@ def plot_reach(rows: list[dict[str, Any]], path: str | Path, channel: str, *,
     axes[0].set_ylabel("C_mu_tau / Lambda [1/TeV]")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
-    plt.close(fig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

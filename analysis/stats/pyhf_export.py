@@ -23,7 +23,6 @@ pyhf is an optional dependency (``pip install muonbsm[stats]``) and imported laz
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
@@ -37,10 +36,9 @@ METHODS = ("logpdf", "qmu_tilde", "cls")
 
 
 def _pyhf() -> Any:
-    try:
-        return importlib.import_module("pyhf")
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("pyhf is required for the cross-check: pip install 'muonbsm[stats]'") from exc
+    from muonbsm import extras
+
+    return extras.pyhf()
 
 
 def to_workspace(model: BinnedModel, staterror: bool = False, mu_max: float | None = None) -> dict:

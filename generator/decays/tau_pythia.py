@@ -34,14 +34,9 @@ __all__ = ["import_pythia", "decay_taus_pythia"]
 
 def import_pythia() -> ModuleType:
     """Import the Pythia 8 Python module (``pythia8mc`` wheel, or a ``pythia8`` build)."""
-    try:
-        import pythia8mc as pythia8
-    except ImportError:
-        try:
-            import pythia8  # type: ignore[no-redef]
-        except ImportError as exc:
-            raise ImportError("the Pythia 8 tau backend needs pythia8mc: pip install muonbsm[pythia]") from exc
-    return pythia8
+    from muonbsm import extras
+
+    return extras.pythia8()
 
 
 @lru_cache(maxsize=2)

@@ -69,11 +69,9 @@ _DTYPES = {"pdg": np.int32, "status": np.int8, "mother": np.int16, "charge": np.
 
 def _pyhepmc() -> Any:
     """The ``pyhepmc`` module (an optional dependency, imported on first use)."""
-    try:
-        import pyhepmc
-    except ImportError as err:
-        raise ImportError("HepMC3 files need pyhepmc: pip install pyhepmc") from err
-    return pyhepmc
+    from muonbsm import extras
+
+    return extras.pyhepmc()
 
 
 def _run_info(attributes: dict[str, str]) -> pyhepmc.GenRunInfo:
