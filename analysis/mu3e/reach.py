@@ -37,33 +37,23 @@ from typing import Any
 
 import numpy as np
 
-from muonbsm.analysis.stats.bands import TARGETS, band_from_unit
+from muonbsm.analysis.stats.bands import band_from_unit
+from muonbsm.cards import MU3E_REACH, read_toml
+from muonbsm.generator.processes.registry import COUPLINGS
+from muonbsm.schema import validate
+from muonbsm.report import format_pm
 from muonbsm.analysis.mu3e.bump_hunt import in_window
 from muonbsm.analysis.mu3e.samples import BUILTIN_MODELS, ModelSpec, SampleFactory, SampleSettings
 from muonbsm.analysis.mu3e.scan import PAIRS, VARIABLE_RANGES, AnalysisSettings, analyze_point, paired_variables
-from muonbsm.analysis.mu3e.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach
+from muonbsm.analysis.mu3e.plots import ReachBand, caption, plot_distributions_2d, plot_gain, plot_reach
+from muonbsm.analysis.mu3e.tasks import MassTask, cache_size, format_bytes, progress_printer, run_masses
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["REQUIRED_KEYS", "ReachCard", "load_card", "analyze", "analyze_card", "format_rows", "write_tables", "write_plots"]
 
 #: Keys every row of :func:`analyze_card` carries (plus extras, see :func:`analyze_point`).
 REQUIRED_KEYS = ("model", "mass_gev", "decays", "pair", "br_limit_bump", "br_limit_angular", "gain", "coupling",
                  "coupling_limit")
-_SECTIONS = {
-    "scan": {"models", "masses_mev", "decays", "pairs", "results_dir", "cache_dir"},
-    "analysis": {"bins", "min_bkg_events", "statistic", "cl", "max_half_width_mev"},
-    "statistics": {"background_points", "min_window_events", "max_background_points", "signal_points", "nitn",
-                   "neval", "rate_neval", "gen_min_pt_mev",
-                   "margin_sigma", "workers", "chunk_size", "calibration_events", "seed", "polarization"},
-    "detector": {"config"},
-    "bands": {"target", "n_sigma"},
-    "plots": {"enabled", "distribution_masses_mev"},
-    "models": None,
-}
 _COUPLING_TEX = {"epsilon": r"\varepsilon", "g_mu": r"g_\mu", "g_e": "g_e", "g_v_e": "g_V^e", "g_a_e": "g_A^e",
                  "g_v_mu": r"g_V^\mu", "g_a_mu": r"g_A^\mu"}
 _LABELS = {"cos_es_em": r"$\cos\theta(e^+_s, e^-)$", "x_es": r"$x_{e^+_s}$", "cos_es_ex": r"$\cos\theta(e^+_s, e^+_X)$"}
@@ -73,121 +63,44 @@ class ReachCard:
     """A validated reach card: ``models`` (:class:`ModelSpec`), ``masses`` [GeV], ``decays``,
     ``pairs``, ``analysis``, ``samples`` settings, directories, bands and plot options."""
 
-    def __init__(self, data: Mapping[str, Any], base: Path | None = None) -> None:
-        for sec, value in data.items():
-            if sec not in _SECTIONS:
-                raise ValueError(f"{sec}: unknown section; allowed {sorted(_SECTIONS)}")
-            allowed = _SECTIONS[sec]
-            if allowed is not None:
-                for key in value:
-                    if key not in allowed:
-                        raise ValueError(f"{sec}.{key}: unknown key; allowed {sorted(allowed)}")
-        scan = data.get("scan", {})
-        self.models = [self._model(name, data.get("models", {})) for name in _list(scan, "scan.models", str)]
-        self.masses = [m * 1e-3 for m in _list(scan, "scan.masses_mev", float)]
-        for m in self.masses:
-            if not 1.1e-3 < m < 0.105:
-                raise ValueError(f"scan.masses_mev: {m * 1e3} outside (1.1, 105) MeV")
-        self.decays = _list(scan, "scan.decays", float, [1e15, 5.5e16])
-        if any(n <= 0 for n in self.decays):
-            raise ValueError("scan.decays: numbers of muon decays must be > 0")
-        self.pairs = _list(scan, "scan.pairs", str, ["a,b", "a,c"])
-        for p in self.pairs:
-            if p not in PAIRS:
-                raise ValueError(f"scan.pairs: {p!r} unknown; allowed {sorted(PAIRS)}")
-        self.results_dir = Path(scan.get("results_dir", "results/mu3e_reach"))
-        self.cache_dir = Path(scan.get("cache_dir", str(self.results_dir / "cache")))
-        an, st = data.get("analysis", {}), data.get("statistics", {})
-        hw = _num(an, "analysis.max_half_width_mev", 2.0, 0.05, 20.0) * 1e-3
-        stat = an.get("statistic", "poisson")
-        if stat not in ("poisson", "gaussian"):
-            raise ValueError(f"analysis.statistic: must be 'poisson' or 'gaussian', got {stat!r}")
-        self.analysis = AnalysisSettings(int(_num(an, "analysis.bins", 30, 1, 500)),
-                                         int(_num(an, "analysis.min_bkg_events", 10, 0, 1e6)), stat,
-                                         _num(an, "analysis.cl", 0.95, 0.5, 0.9999), hw)
-        pol = st.get("polarization", [0.0, 0.0, -0.86])
-        if len(pol) != 3 or float(np.linalg.norm(pol)) > 1:
-            raise ValueError(f"statistics.polarization: need 3 numbers with norm <= 1, got {pol}")
-        det = data.get("detector", {}).get("config", "")
+    def __init__(self, data: Mapping[str, Any], base: Path | None = None, name: str = "reach card") -> None:
+        card = validate(MU3E_REACH, data, name)  # every key: type, unit, range (CardError names it)
+        scan, st, an = card["scan"], card["statistics"], card["analysis"]
+        self.models = [self._model(m, card["models"]) for m in scan["models"]]
+        self.masses = list(scan["masses"])
+        self.decays, self.pairs = list(scan["decays"]), list(scan["pairs"])
+        self.results_dir = Path(scan["results_dir"])
+        self.cache_dir = Path(scan["cache_dir"]) if scan["cache_dir"] else self.results_dir / "cache"
+        hw = an["max_half_width"]
+        self.analysis = AnalysisSettings(an["bins"], an["min_bkg_events"], an["statistic"], an["cl"], hw)
+        det = card["detector"]["config"]
         if det and base is not None and not Path(det).is_absolute():
             det = str(base / det)
         self.samples = SampleSettings(
-            background_points=int(_num(st, "statistics.background_points", 300_000, 1000, 1e10)),
-            min_window_events=int(_num(st, "statistics.min_window_events", 0, 0, 1e9)),
-            max_background_points=int(_num(st, "statistics.max_background_points", 10_000_000, 1000, 1e11)),
-            signal_points=int(_num(st, "statistics.signal_points", 60_000, 1000, 1e10)),
-            nitn=int(_num(st, "statistics.nitn", 6, 1, 100)), neval=int(_num(st, "statistics.neval", 40_000, 1000, 1e8)),
-            gen_min_pt=_num(st, "statistics.gen_min_pt_mev", 9.5, 0.0, 10.1) * 1e-3, max_half_width=hw,
-            margin_sigma=_num(st, "statistics.margin_sigma", 3.0, 0.0, 20.0),
-            workers=int(_num(st, "statistics.workers", 1, 1, 256)),
-            chunk_size=int(_num(st, "statistics.chunk_size", 100_000, 1000, 1e8)),
-            rate_neval=int(_num(st, "statistics.rate_neval", 20_000, 1000, 1e8)),
-            calibration_events=int(_num(st, "statistics.calibration_events", 200_000, 1000, 1e9)),
-            polarization=tuple(float(x) for x in pol), seed=int(_num(st, "statistics.seed", 1, 0, 2**31)),
-            detector_config=det)
-        bands = data.get("bands", {})
-        self.band_target = bands.get("target", "WP2020")
-        if self.band_target not in TARGETS:
-            raise ValueError(f"bands.target: must be one of {sorted(TARGETS)}, got {self.band_target!r}")
-        self.band_sigmas = _list(bands, "bands.n_sigma", float, [1.0, 2.0])
-        if any(s <= 0 for s in self.band_sigmas):
-            raise ValueError("bands.n_sigma: values must be > 0")
-        plots = data.get("plots", {})
-        self.plots = bool(plots.get("enabled", True))
-        self.distribution_masses = [m * 1e-3 for m in _list(plots, "plots.distribution_masses_mev", float, [])]
+            background_points=st["background_points"], min_window_events=st["min_window_events"],
+            max_background_points=st["max_background_points"], signal_points=st["signal_points"],
+            nitn=st["nitn"], neval=st["neval"], gen_min_pt=st["gen_min_pt"], max_half_width=hw,
+            margin_sigma=st["margin_sigma"], workers=st["workers"], chunk_size=st["chunk_size"],
+            rate_neval=st["rate_neval"], calibration_events=st["calibration_events"],
+            polarization=tuple(st["polarization"]), seed=st["seed"], detector_config=det)
+        self.band_target, self.band_sigmas = card["bands"]["target"], list(card["bands"]["n_sigma"])
+        self.plots = card["plots"]["enabled"]
+        self.distribution_masses = list(card["plots"]["distribution_masses"])
 
     @staticmethod
-    def _model(name: str, tables: Mapping[str, Any]) -> ModelSpec:
+    def _model(name: str, tables: Mapping[str, dict[str, Any]]) -> ModelSpec:
         if name in tables:
-            t = dict(tables[name])
-            where = f"models.{name}"
-            for key in ("process", "coupling"):
-                if key not in t:
-                    raise ValueError(f"{where}.{key}: required")
-            process, coupling = t.pop("process"), t.pop("coupling")
-            squared, label = bool(t.pop("squared", False)), str(t.pop("label", name))
-            if process not in ("dark-photon", "scalar", "pseudoscalar", "vector"):
-                raise ValueError(f"{where}.process: must be dark-photon, scalar, pseudoscalar or vector, got {process!r}")
-            return ModelSpec(name, process, {k: float(v) for k, v in t.items()}, coupling, squared, label)
-        if name not in BUILTIN_MODELS:
-            raise ValueError(f"scan.models: {name!r} is neither built in {sorted(BUILTIN_MODELS)} nor a [models.{name}] table")
+            t = tables[name]
+            couplings = {k: v for k, v in t.items() if k in COUPLINGS and v is not None}
+            return ModelSpec(name, t["process"], couplings, t["coupling"], t["squared"], t["label"] or name)
         return BUILTIN_MODELS[name]
 
 
-def _list(sec: Mapping[str, Any], where: str, typ: type, default: list | None = None) -> list:
-    key = where.split(".")[-1]
-    if key not in sec:
-        if default is None:
-            raise ValueError(f"{where}: required")
-        return list(default)
-    value = sec[key]
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"{where}: must be a non-empty list")
-    try:
-        return [typ(v) for v in value]
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: entries must be {typ.__name__}: {exc}") from None
-
-
-def _num(sec: Mapping[str, Any], where: str, default: float, lo: float, hi: float) -> float:
-    key = where.split(".")[-1]
-    value = sec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise ValueError(f"{where}: must be a number in [{lo:g}, {hi:g}], got {value!r}")
-    return float(value)
-
-
 def load_card(path: str | Path) -> ReachCard:
-    """Read and validate a reach card (TOML); ValueError names the offending key."""
+    """Read and validate a reach card (schema :data:`muonbsm.cards.MU3E_REACH`);
+    :class:`~muonbsm.errors.CardError` names the file, section and key."""
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"card {p} not found")
-    with p.open("rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"card {p}: invalid TOML: {exc}") from None
-    return ReachCard(data, p.parent)
+    return ReachCard(read_toml(p, "reach card"), p.parent, str(p))
 
 
 def analyze_card(path: str | Path, progress: bool = True) -> list[dict]:
@@ -199,29 +112,42 @@ def analyze(card: ReachCard, progress: bool = True) -> list[dict]:
     """Run the scan of a loaded ``card``; returns the rows and writes tables and plots to
     ``card.results_dir``.
 
-    Rows: one per model x mass x decays x pair with :data:`REQUIRED_KEYS` and extras
-    (``half_width_gev``, ``signal_fraction_dropped``, ``*_mc_error``, ``s_window``, ...).
+    The mass points run as independent tasks in ``[statistics] workers`` processes
+    (:mod:`~muonbsm.analysis.mu3e.tasks`). Rows: one per model x mass x decays x pair with
+    :data:`REQUIRED_KEYS` and extras (``half_width_gev``, ``signal_fraction_dropped``, the MC
+    error of every number as ``<key>_mc_error``, ``s_window``, ...). With ``progress`` a line
+    per finished mass goes to stderr, and at the end the cache location and size.
     """
-    factory = SampleFactory(card.samples, card.cache_dir, progress=False)
-    rows: list[dict] = []
-    dists: list[tuple] = []
+    factory = SampleFactory(card.samples, card.cache_dir)
     start = time.monotonic()
-    for m in card.masses:
-        bkg = factory.background(m)
-        for spec in card.models:
-            sig = factory.signal(spec, m)
-            br_ref, _ = factory.total_rate(spec, m)
-            new = analyze_point(spec, m, sig, bkg, br_ref, card.decays, card.pairs, card.analysis)
-            rows += new
-            if card.plots and any(abs(m - d) < 1e-9 for d in card.distribution_masses):
-                dists.append((spec, m, sig, bkg, new[0]["half_width_gev"]))
-            if progress:
-                g = ", ".join(f"{r['pair']}: {r['gain']:.2f}" for r in new[: len(card.pairs)])
-                print(f"mu3e reach: {spec.name} m_X = {m * 1e3:.1f} MeV  gain {g}  "
-                      f"({time.monotonic() - start:.0f} s)", file=sys.stderr, flush=True)
-    write_tables(rows, card.results_dir, factory.describe())
+    rescaling = factory.rescaling()
+    t_cal = time.monotonic() - start
+    tasks = [MassTask(m, i, tuple(card.models), tuple(card.decays), tuple(card.pairs), card.samples, card.analysis,
+                      str(card.cache_dir), rescaling) for i, m in enumerate(card.masses)]
+    results = run_masses(tasks, card.samples.workers, progress_printer(len(tasks)) if progress else None)
+    rows = [r for res in results for r in res.rows]
+    seconds = {"calibration": t_cal}
+    for res in results:
+        for k, v in res.seconds.items():
+            seconds[k] = seconds.get(k, 0.0) + v
+    t_plots = time.monotonic()
+    write_tables(rows, card.results_dir, {**factory.describe(), "cpu_seconds_by_stage": seconds})
     if card.plots:
+        dists = []
+        for m in card.distribution_masses:
+            i = next((k for k, mm in enumerate(card.masses) if abs(mm - m) < 1e-9), None)
+            if i is None:
+                continue
+            bkg = factory.background(card.masses[i], i)
+            for k, spec in enumerate(card.models):
+                hw = next(r["half_width_gev"] for r in rows if r["model"] == spec.name and r["mass_gev"] == card.masses[i])
+                dists.append((spec, card.masses[i], factory.signal(spec, card.masses[i], i, k), bkg, hw))
         write_plots(rows, card, dists)
+    if progress:
+        size = cache_size(card.cache_dir)
+        print(f"mu3e reach: {len(rows)} rows in {time.monotonic() - start:.0f} s (tables and figures "
+              f"{time.monotonic() - t_plots:.0f} s); results in {card.results_dir}; cache {card.cache_dir} "
+              f"({format_bytes(size)})", file=sys.stderr, flush=True)
     return rows
 
 
@@ -262,28 +188,35 @@ def write_plots(rows: list[dict], card: ReachCard, dists: list[tuple] = ()) -> l
     masses = np.array(card.masses)
     style = {"a,b": "-", "a,c": "--"}
     for n in card.decays:
-        gains, styles = {}, {}
+        gains, errors, styles = {}, {}, {}
         for k, spec in enumerate(card.models):
             for pair in card.pairs:
                 sel = [r for r in rows if r["model"] == spec.name and r["decays"] == n and r["pair"] == pair]
                 label = f"{spec.label or spec.name} ({pair})"
                 gains[label] = np.array([r["gain"] for r in sel])
+                errors[label] = np.array([r["gain_mc_error"] for r in sel])
                 styles[label] = f"C{k % 10}{style.get(pair, ':')}"
         path = d / f"gain_{n:.2g}.png"
-        plot_gain(masses, gains, path, styles).clf()
+        plot_gain(masses, gains, path, styles, errors=errors, info=caption(card.analysis.cl, n)).clf()
         out.append(path)
     for spec in card.models:
-        limits = {}
+        limits, errors = {}, {}
         for n in card.decays:
             sel = [r for r in rows if r["model"] == spec.name and r["decays"] == n and r["pair"] == card.pairs[0]]
-            limits[f"bump hunt, {n:.2g} decays"] = np.array([r["coupling_limit_bump"] for r in sel])
+            label = f"bump hunt, {n:.2g} decays"
+            limits[label] = np.array([r["coupling_limit_bump"] for r in sel])
+            errors[label] = np.array([r["coupling_limit_bump_mc_error"] for r in sel])
             for pair in card.pairs:
                 sel = [r for r in rows if r["model"] == spec.name and r["decays"] == n and r["pair"] == pair]
-                limits[f"angular ({pair}), {n:.2g} decays"] = np.array([r["coupling_limit"] for r in sel])
+                label = f"angular ({pair}), {n:.2g} decays"
+                limits[label] = np.array([r["coupling_limit"] for r in sel])
+                errors[label] = np.array([r["coupling_limit_mc_error"] for r in sel])
         tex = _COUPLING_TEX.get(spec.coupling, spec.coupling)
         ylabel = f"${tex}^2$" if spec.squared and "^" not in tex else f"$({tex})^2$" if spec.squared else f"${tex}$"
         path = d / f"reach_{spec.name}.png"
-        plot_reach(masses, limits, _g2_bands(spec, list(card.masses), card), ylabel, path).clf()
+        plot_reach(masses, limits, _g2_bands(spec, list(card.masses), card), ylabel, path, errors=errors,
+                   info=caption(card.analysis.cl, card.decays, extra=spec.label or spec.name),
+                   power=2.0 if spec.squared else 1.0).clf()
         out.append(path)
     for spec, m, sig, bkg, hw in dists:
         for pair in card.pairs:
@@ -300,14 +233,16 @@ def write_plots(rows: list[dict], card: ReachCard, dists: list[tuple] = ()) -> l
 
 
 def format_rows(rows: list[dict]) -> str:
-    """Plain-text table of the rows (one line per model, mass, decays, pair)."""
-    head = (f"{'model':<20}{'m_X[MeV]':>9}{'decays':>10}{'pair':>6}{'hw[MeV]':>9}{'BR bump':>11}"
-            f"{'BR angular':>12}{'gain':>7}{'dropped':>9}  coupling limit")
+    """Plain-text table of the rows (one line per model, mass, decays, pair), every MC number
+    as ``value ± error``."""
+    head = (f"{'model':<20}{'m_X[MeV]':>9}{'decays':>10}{'pair':>6}{'hw[MeV]':>9}{'BR bump':>24}"
+            f"{'BR angular':>24}{'gain':>14}{'dropped':>9}  coupling limit (angular)")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['model']:<20}{r['mass_gev'] * 1e3:>9.1f}{r['decays']:>10.2g}{r['pair']:>6}"
-                     f"{r.get('half_width_gev', float('nan')) * 1e3:>9.2f}{r['br_limit_bump']:>11.3e}"
-                     f"{r['br_limit_angular']:>12.3e}{r['gain']:>7.2f}{r.get('signal_fraction_dropped', 0.0):>9.3f}"
-                     f"  {r['coupling']} < {r['coupling_limit']:.3e}")
+                     f"{r.get('half_width_gev', float('nan')) * 1e3:>9.2f}"
+                     f"{format_pm(r['br_limit_bump'], r.get('br_limit_bump_mc_error')):>24}"
+                     f"{format_pm(r['br_limit_angular'], r.get('br_limit_angular_mc_error')):>24}"
+                     f"{format_pm(r['gain'], r.get('gain_mc_error')):>14}{r.get('signal_fraction_dropped', 0.0):>9.3f}"
+                     f"  {r['coupling']} < {format_pm(r['coupling_limit'], r.get('coupling_limit_mc_error'))}")
     return "\n".join(lines)
-

@@ -21,16 +21,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import hist
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.analysis.mu3e.bump_hunt import WindowResult, bump_hunt_limit, in_window, optimal_window
+from muonbsm.analysis.mu3e.bump_hunt import WindowResult, in_window, optimal_window, window_model
 from muonbsm.analysis.stats.likelihood import fill_2d
-from muonbsm.analysis.stats.limits import LimitResult, coupling_limit, expected_limit
+from muonbsm.analysis.stats.limits import LimitResult, coupling_limit, expected_limit, gain_mc_error
 from muonbsm.analysis.mu3e.samples import DetectorLevel, ModelSpec
 from muonbsm.analysis.mu3e.variables import VARIABLES, Pairing
 
-__all__ = ["PAIRS", "VARIABLE_RANGES", "AnalysisSettings", "paired_variables", "window", "analyze_point"]
+__all__ = ["PAIRS", "VARIABLE_RANGES", "AnalysisSettings", "paired_variables", "distributions", "window", "analyze_point"]
 
 Array = NDArray[np.float64]
 
@@ -65,6 +66,22 @@ def paired_variables(sample: DetectorLevel, m_x: float, names: tuple[str, ...]) 
     return {n: np.asarray(VARIABLES[n](p), dtype=np.float64) for n in names}
 
 
+def distributions(m_x: float, sig: DetectorLevel, bkg: DetectorLevel, pair: str, half_width: float,
+                  bins: int = 30, n_decays: float = 1.0) -> tuple[hist.Hist, hist.Hist]:
+    """Signal and background in the window ``|m_ee - m_x| < half_width`` [GeV] as 2D
+    ``hist.Hist`` of the variable ``pair`` (weighted storage: expected events for
+    ``n_decays`` muon decays and their MC variances), binned as in the likelihood."""
+    a, b = PAIRS[pair]
+    vs, vb = paired_variables(sig, m_x, (a, b, "m_ee")), paired_variables(bkg, m_x, (a, b, "m_ee"))
+    ins, inb = in_window(vs["m_ee"], m_x, half_width), in_window(vb["m_ee"], m_x, half_width)
+    model = fill_2d((vs[a][ins], vs[b][ins]), sig.weight[ins], (vb[a][inb], vb[b][inb]), bkg.weight[inb],
+                    (VARIABLE_RANGES[a], VARIABLE_RANGES[b]), (bins, bins), n_decays, signal_br=1.0)
+    hs, hb = model.histograms()
+    for h in (hs, hb):
+        h.axes[0].label, h.axes[1].label = a, b
+    return hs, hb
+
+
 def window(m_x: float, sig: DetectorLevel, bkg: DetectorLevel, settings: AnalysisSettings) -> WindowResult:
     """Optimal symmetric window (:func:`optimal_window`) with half-widths up to ``max_half_width``."""
     ms = paired_variables(sig, m_x, ("m_ee",))["m_ee"]
@@ -73,6 +90,11 @@ def window(m_x: float, sig: DetectorLevel, bkg: DetectorLevel, settings: Analysi
     hi = min(settings.max_half_width, float(np.quantile(d, 0.999)))
     hw = np.linspace(hi / settings.n_window_scan, hi, settings.n_window_scan)
     return optimal_window(m_x, ms, sig.weight, mb, bkg.weight, half_widths=hw, min_bkg_events=settings.min_bkg_events)
+
+
+def _sum_error(w: Array) -> float:
+    """MC error of a sum of event weights, ``sqrt(sum w^2)``."""
+    return float(np.sqrt(np.sum(np.square(w))))
 
 
 def analyze_point(
@@ -84,40 +106,60 @@ def analyze_point(
     decays: list[float],
     pairs: list[str],
     settings: AnalysisSettings,
+    br_ref_error: float = 0.0,
 ) -> list[dict]:
     """Rows (one per ``decays`` x ``pairs``) for model ``spec`` at ``m_x`` [GeV].
 
-    ``br_ref`` is the total signal BR at the reference couplings. Each row holds the keys of
-    :func:`muonbsm.analysis.mu3e.reach.analyze_card`.
+    ``br_ref`` (+- ``br_ref_error``, vegas) is the total signal BR at the reference couplings.
+    Each row holds the keys of :func:`muonbsm.analysis.mu3e.reach.analyze_card` and the MC
+    error of every number (``<key>_mc_error``): the limits' template errors
+    (:func:`~muonbsm.analysis.stats.limits.expected_limit`, linear) with the vegas error of
+    ``br_ref`` in quadrature for the BR limits (the coupling limits, ``c_ref mu^(1/p)``, and the
+    gain do not depend on ``br_ref``); the gain's error with the correlation of both limits
+    (:func:`~muonbsm.analysis.stats.limits.gain_mc_error`); ``sqrt(sum w^2)`` for window sums.
     """
     win = window(m_x, sig, bkg, settings)
     names = tuple(sorted({"m_ee", *[v for p in pairs for v in PAIRS[p]]}))
     vs, vb = paired_variables(sig, m_x, names), paired_variables(bkg, m_x, names)
     ins, inb = in_window(vs["m_ee"], m_x, win.half_width), in_window(vb["m_ee"], m_x, win.half_width)
     power = 1.0 if spec.squared else 2.0
+    rel_ref = br_ref_error / br_ref if br_ref > 0 else 0.0
+    s_in, s_err = float(np.sum(sig.weight[ins])), _sum_error(sig.weight[ins])
+    b_in, b_err = float(np.sum(bkg.weight[inb])), _sum_error(bkg.weight[inb])
+    eff = s_in / br_ref
+
+    def br_error(res: LimitResult) -> float:
+        return float(res.br_limit * np.hypot(res.mu_mc_error / res.mu_limit, rel_ref)) if res.mu_limit > 0 else float("nan")
+
+    def coupling(res: LimitResult) -> tuple[float, float]:
+        c = float(coupling_limit(res.br_limit, br_ref, spec.reference_value, power))
+        return c, c * res.mu_mc_error / (power * res.mu_limit) if res.mu_limit > 0 else float("nan")
+
     rows = []
     for n in decays:
-        bump: LimitResult = bump_hunt_limit(m_x, vs["m_ee"], sig.weight, vb["m_ee"], bkg.weight, n_decays=n,
-                                            signal_br=br_ref, half_width=win.half_width, statistic=settings.statistic,
-                                            cl=settings.cl, min_bkg_events=settings.min_bkg_events)[0]
+        bump_model = window_model(m_x, win.half_width, vs["m_ee"], sig.weight, vb["m_ee"], bkg.weight, n, br_ref)
+        bump = expected_limit(bump_model, settings.statistic, settings.cl, settings.min_bkg_events)
+        c_bump, c_bump_err = coupling(bump)
         for pair in pairs:
             a, b = PAIRS[pair]
             model = fill_2d((vs[a][ins], vs[b][ins]), sig.weight[ins], (vb[a][inb], vb[b][inb]), bkg.weight[inb],
                             (VARIABLE_RANGES[a], VARIABLE_RANGES[b]), (settings.bins, settings.bins), n,
                             signal_br=br_ref)
             ang = expected_limit(model, settings.statistic, settings.cl, settings.min_bkg_events)
+            c_ang, c_ang_err = coupling(ang)
             rows.append({
                 "model": spec.name, "mass_gev": float(m_x), "decays": float(n), "pair": pair,
                 "br_limit_bump": bump.br_limit, "br_limit_angular": ang.br_limit,
                 "gain": bump.br_limit / ang.br_limit if ang.br_limit > 0 else float("nan"),
-                "coupling": spec.coupling_label,
-                "coupling_limit": float(coupling_limit(ang.br_limit, br_ref, spec.reference_value, power)),
-                "coupling_limit_bump": float(coupling_limit(bump.br_limit, br_ref, spec.reference_value, power)),
-                "br_limit_bump_mc_error": bump.br_mc_error, "br_limit_angular_mc_error": ang.br_mc_error,
+                "coupling": spec.coupling_label, "coupling_limit": c_ang, "coupling_limit_bump": c_bump,
+                "br_limit_bump_mc_error": br_error(bump), "br_limit_angular_mc_error": br_error(ang),
+                "gain_mc_error": gain_mc_error(bump_model, bump, model, ang, settings.statistic),
+                "coupling_limit_mc_error": c_ang_err, "coupling_limit_bump_mc_error": c_bump_err,
                 "half_width_gev": win.half_width, "signal_fraction_dropped": ang.signal_fraction_dropped,
-                "bins_used": ang.n_bins_used, "signal_efficiency": float(np.sum(sig.weight[ins]) / br_ref),
-                "s_window": n * float(np.sum(sig.weight[ins])), "b_window": n * float(np.sum(bkg.weight[inb])),
-                "bkg_mc_events_window": int(np.count_nonzero(inb)), "sig_mc_events_window": int(np.count_nonzero(ins)), "br_reference": br_ref,
-                "coupling_reference": spec.reference_value,
+                "bins_used": ang.n_bins_used, "signal_efficiency": eff,
+                "signal_efficiency_mc_error": eff * float(np.hypot(s_err / s_in if s_in > 0 else 0.0, rel_ref)),
+                "s_window": n * s_in, "s_window_mc_error": n * s_err, "b_window": n * b_in, "b_window_mc_error": n * b_err,
+                "bkg_mc_events_window": int(np.count_nonzero(inb)), "sig_mc_events_window": int(np.count_nonzero(ins)),
+                "br_reference": br_ref, "br_reference_error": br_ref_error, "coupling_reference": spec.reference_value,
             })
     return rows

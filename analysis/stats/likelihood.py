@@ -41,6 +41,7 @@ __all__ = [
     "BinnedModel",
     "DropReport",
     "fill_2d",
+    "kept_bins",
     "drop_sparse_bins",
     "q_poisson",
     "q_gaussian",
@@ -87,6 +88,22 @@ class BinnedModel:
     def n_bins(self) -> int:
         """Number of bins."""
         return int(np.size(self.s))
+
+    def histograms(self) -> tuple[hist.Hist, hist.Hist]:
+        """Signal and background as ``hist.Hist`` with weighted storage (values in events,
+        variances = sum of w^2), on the model's ``edges``; plot them with mplhep and keep the
+        MC variances. Raises ValueError for a model without edges or after :meth:`subset`."""
+        if not self.edges or int(np.prod([e.size - 1 for e in self.edges])) != self.n_bins:
+            raise ValueError("histograms: the model has no full set of bin edges (single bin or a subset)")
+        shape = tuple(e.size - 1 for e in self.edges)
+        out = []
+        for value, var in ((self.s, self.s_sumw2), (self.b, self.b_sumw2)):
+            h = hist.Hist(*[hist.axis.Variable(e, underflow=False, overflow=False) for e in self.edges],
+                          storage=hist.storage.Weight())
+            h.view()["value"] = np.reshape(value, shape)
+            h.view()["variance"] = np.reshape(var, shape)
+            out.append(h)
+        return out[0], out[1]
 
     def subset(self, keep: NDArray[np.bool_]) -> BinnedModel:
         """The model restricted to the bins where ``keep`` is True (edges are kept)."""
@@ -189,6 +206,7 @@ def drop_sparse_bins(model: BinnedModel, min_bkg_events: int = 10) -> tuple[Binn
     """
     if min_bkg_events < 0:
         raise ValueError(f"min_bkg_events must be >= 0, got {min_bkg_events}")
+    keep = kept_bins(model, min_bkg_events)
     has_signal = model.s_count > 0
     sparse = has_signal & (model.b_count < min_bkg_events)
     total = float(np.sum(model.s))
@@ -199,8 +217,14 @@ def drop_sparse_bins(model: BinnedModel, min_bkg_events: int = 10) -> tuple[Binn
         n_dropped=int(np.count_nonzero(sparse)),
         signal_fraction_dropped=dropped / total if total > 0 else 0.0,
     )
-    keep = has_signal & ~sparse & (model.s > 0)
     return model.subset(keep), report
+
+
+def kept_bins(model: BinnedModel, min_bkg_events: int = 10) -> NDArray[np.bool_]:
+    """Mask of the bins :func:`drop_sparse_bins` keeps: signal present and at least
+    ``min_bkg_events`` background MC events."""
+    has_signal = model.s_count > 0
+    return has_signal & ~(has_signal & (model.b_count < min_bkg_events)) & (model.s > 0)
 
 
 def _xm_log1p(x: Array) -> Array:

@@ -9,8 +9,9 @@ Modules: :mod:`.config` (TOML configuration), :mod:`.geometry` (helices, layers,
 Typical use::
 
     from muonbsm.detector.mu3e import load_config, calibrate, simulate
+    from muonbsm.seeds import rng
     cfg = load_config()
-    result = simulate(events, cfg, np.random.default_rng(1), rescale=calibrate(cfg, seed=2))
+    result = simulate(events, cfg, rng(1, "detector"), rescale=calibrate(cfg, seed=1).value)
     result.events.m_ee_1, result.events.weight, result.cutflow
 """
 

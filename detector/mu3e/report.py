@@ -18,9 +18,9 @@ from muonbsm.detector.mu3e.calibration import rescaling_factor
 from muonbsm.detector.mu3e.config import Mu3eConfig, load_config
 from muonbsm.detector.mu3e.maps import acceptance_map, load_map
 from muonbsm.detector.mu3e.plots import plot_cutflow, plot_efficiency_map, plot_efficiency_vs_mass, plot_mee
-from muonbsm.detector.mu3e.reconstruction import simulate
 from muonbsm.detector.mu3e.samples import make_sample
-from muonbsm.detector.mu3e.table import efficiency_table, efficiency_vs_mass, format_table
+from muonbsm.detector.mu3e.table import efficiency_table, efficiency_vs_mass, format_table, simulate_samples
+from muonbsm.seeds import rng as stream_rng
 
 __all__ = ["TABLE_MASSES_MEV", "CURVE_MASSES_MEV", "write_report"]
 
@@ -34,38 +34,42 @@ def write_report(outdir: str | Path, seed: int = 1, config: Mu3eConfig | None = 
     """Write the report files into ``outdir`` and return the formatted table.
 
     Samples: ``n_phase_space`` phase-space, ``n_ic`` IC and ``n_signal`` dark-photon points
-    per mass, each from a child of ``SeedSequence(seed)``.
+    per mass. Streams (:mod:`muonbsm.seeds`, master ``seed``): sample ``k`` of the list
+    phase-space, IC, table masses, other curve masses is generated on
+    ``("sample", k, "generation")`` and simulated on ``("sample", k, "detector")`` (the table,
+    the curve and the cut-flow plots show the same simulated events); the curve's rescaling
+    factor comes from ``("calibration.*",)``, the acceptance maps from ``("plots",)``.
     """
     config = config or load_config()
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    masses = sorted(set(table_masses_mev) | set(curve_masses_mev))
+    masses = list(dict.fromkeys([*table_masses_mev, *sorted(curve_masses_mev)]))
     names = ["phase-space", "ic"] + [f"dark-photon:{m}MeV" for m in masses]
-    seeds = dict(zip(names + ["table", "curve", "plots"], np.random.SeedSequence(seed).spawn(len(names) + 3)))
+    index = {n: k for k, n in enumerate(names)}
     sizes = {"phase-space": n_phase_space, "ic": n_ic}
-    samples = {n: make_sample(n, sizes.get(n, n_signal), np.random.default_rng(seeds[n])) for n in names}
+    samples = {n: make_sample(n, sizes.get(n, n_signal), seed, ("sample", index[n], "generation")) for n in names}
     in_table = ["phase-space", "ic"] + [f"dark-photon:{m}MeV" for m in table_masses_mev]
-    rows = efficiency_table({n: samples[n] for n in in_table}, config, seed=int(seeds["table"].generate_state(1)[0]),
-                            reference=reference)
+    rows = efficiency_table({n: samples[n] for n in in_table}, config, seed=seed, reference=reference, indices=index)
     text = format_table(rows)
     (out / "table.txt").write_text(text + "\n")
     (out / "table.json").write_text(json.dumps(rows, indent=1))
-    curve = efficiency_vs_mass({m * 1e-3: samples[f"dark-photon:{m}MeV"] for m in curve_masses_mev}, config,
-                               seed=int(seeds["curve"].generate_state(1)[0]), n_calibration=n_phase_space)
+    curve_names = {m * 1e-3: f"dark-photon:{m}MeV" for m in curve_masses_mev}
+    curve = efficiency_vs_mass({m: samples[n] for m, n in curve_names.items()}, config, seed=seed,
+                               n_calibration=n_phase_space, indices={m: index[n] for m, n in curve_names.items()})
     with open(out / "efficiency_vs_mass.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["mass_GeV", "final_efficiency", "mc_error", "geometric_short"])
-        for row in zip(*(curve[k] for k in ("mass", "efficiency", "error", "geometric_short"))):
+        writer.writerow(["mass_GeV", "final_efficiency", "mc_error", "geometric_short", "geometric_short_mc_error"])
+        for row in zip(*(curve[k] for k in ("mass", "efficiency", "error", "geometric_short", "geometric_short_error"))):
             writer.writerow([f"{v:.6g}" for v in row])
     ax = plot_efficiency_vs_mass(curve["mass"], curve["efficiency"], curve["error"])
     ax.figure.savefig(out / "efficiency_vs_mass.png")
-    rng = np.random.default_rng(seeds["plots"])
+    rng = stream_rng(seed, "plots")
     for kind, path in (("short", config.maps.short), ("long", config.maps.long_upgrade)):
         plot_efficiency_map(load_map(path), title=f"{kind} map ({path.name})").figure.savefig(out / f"map_{kind}.png")
         acc = acceptance_map(config, kind, rng, n_per_bin=100)
         plot_efficiency_map(acc, title=f"geometric acceptance, {kind} tracks").figure.savefig(out / f"acceptance_{kind}.png")
-    rescale = rescaling_factor(samples["phase-space"], config, rng)
-    results = {n: simulate(samples[n], config, rng, rescale) for n in in_table}
+    rescale = rescaling_factor(samples["phase-space"], config, seed, ("sample", index["phase-space"], "detector"))
+    results = simulate_samples({n: samples[n] for n in in_table}, config, seed, rescale.value, indices=index)
     plot_cutflow(results).figure.savefig(out / "cutflow.png")
     for n, m in zip(in_table[2:], table_masses_mev):
         pair = {"IC": results["ic"], n: results[n]}

@@ -94,3 +94,29 @@ def test_poisson_gaussian_agree_at_large_b() -> None:
     rng = np.random.default_rng(8)
     s, b = rng.exponential(1.0, 900), rng.exponential(1e4, 900) + 1e3
     assert float(solve_mu(s, b)) == pytest.approx(float(solve_mu(s, b, statistic="gaussian")), rel=1e-2)
+
+
+def test_gain_mc_error_matches_replica_spread() -> None:
+    """The linear gain error (with the bump/angular correlation) equals the spread of the gain
+    over independent MC replicas of the same templates; quadrature of the two limits' own
+    errors would overstate it."""
+    from muonbsm.analysis.stats.likelihood import fill_2d
+    from muonbsm.analysis.stats.limits import gain_mc_error
+    from muonbsm.seeds import rng
+
+    gains, errors, naive = [], [], []
+    for k in range(60):
+        g = rng(3, "toys", k)
+        xs, ys = g.beta(5, 2, 1500), g.beta(2, 2, 1500)  # signal peaks where the background is low
+        xb, yb = g.random(6000), g.random(6000)
+        ws, wb = g.exponential(1e-3, 1500), g.exponential(1e-1, 6000)
+        ang_model = fill_2d((xs, ys), ws, (xb, yb), wb, ((0, 1), (0, 1)), (6, 6), signal_br=1.0)
+        bump_model = BinnedModel(np.array([ws.sum()]), np.array([wb.sum()]), np.array([np.square(ws).sum()]),
+                                 np.array([np.square(wb).sum()]), np.array([ws.size]), np.array([wb.size]))
+        bump, ang = expected_limit(bump_model), expected_limit(ang_model)
+        gains.append(bump.mu_limit / ang.mu_limit)
+        errors.append(gain_mc_error(bump_model, bump, ang_model, ang))
+        naive.append(gains[-1] * np.hypot(bump.mu_mc_error / bump.mu_limit, ang.mu_mc_error / ang.mu_limit))
+    spread = np.std(gains, ddof=1)
+    assert spread == pytest.approx(np.mean(errors), rel=0.25)
+    assert np.mean(naive) > 1.3 * np.mean(errors)
