@@ -232,7 +232,7 @@ def lifetime_reach(factory: SampleFactory, spec: ModelSpec, mass: float, index: 
     ctau_at = ctau_ref / s_disp**2
     rel = float(np.interp(np.log(ctau_at), np.log(curve["ctau_mm"]), curve["angular_err"] / curve["angular"]))
     s_up = solve_scale(br_ref, ctau_ref, curve["ctau_mm"], curve["angular"] * (1 + rel))
-    eff, eff_err = sample.efficiency(ctau_at, br_ref)
+    eff, eff_err = sample.efficiency(max(ctau_at, float(curve["ctau_mm"][0])), br_ref)  # clamped like the solve
     p_eff = float(curve["efficiency"][0])
 
     def coupling(scale: float) -> float:

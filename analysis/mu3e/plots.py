@@ -234,22 +234,26 @@ def plot_reach(
         finite = [np.asarray(v)[np.isfinite(v) & (np.asarray(v) > 0)] for v in limits.values()]
         values = np.concatenate(finite) if finite else np.array([1.0])
         if ylim is None and values.size:
-            ylim = (10 ** np.floor(np.log10(values.min()) - 1.0), 10 ** np.ceil(np.log10(values.max()) + 1.5))
+            ylim = (10 ** np.floor(np.log10(values.min()) - 0.3), 10 ** np.ceil(np.log10(values.max()) + 0.5))
         ceiling = ylim[1] * 10 if ylim else 1.0
         if existing:
             _draw_existing(ax, existing, power, ceiling)
         for band in bands:
             ax.fill_between(np.asarray(band.m_x) * _MEV, band.lo, band.hi, color=band.color,
                             alpha=band.alpha, label=band.label, lw=0, zorder=2)
+        any_error = False
         for k, (label, lim) in enumerate(limits.items()):
             style = (styles or {}).get(label, "-")
-            (line,) = ax.plot(m_mev, np.asarray(lim), style, color=None if any(c in style for c in "bgrcmykC") else f"C{k}",
-                              lw=2.2, marker="o", ms=4, label=label, zorder=4)
+            color = {} if any(c in style for c in "bgrcmykC") else {"color": f"C{k}"}
+            (line,) = ax.plot(m_mev, np.asarray(lim), style, **color, lw=2.2, marker="o", ms=4, label=label, zorder=4)
             err = None if errors is None else errors.get(label)
             if err is not None:
                 lim, err = np.asarray(lim), np.asarray(err)
                 ax.fill_between(m_mev, np.clip(lim - err, lim * 1e-3, None), lim + err, color=line.get_color(),
-                                alpha=0.3, lw=0, zorder=3, label=f"{label}: MC error")
+                                alpha=0.3, lw=0, zorder=3)
+                any_error = True
+        if any_error:
+            ax.fill_between([], [], [], color="grey", alpha=0.3, lw=0, label=r"bands: $\pm 1\sigma$ MC error")
         if projection is not None:
             sel = (projection.lower < 1.0) & (projection.lower < 1e4)
             ax.plot(projection.mass_gev[sel] * _MEV, projection.lower[sel] ** power, "k--", lw=2, zorder=5,
