@@ -16,7 +16,7 @@ CFG = load_config()
 
 
 def test_plots_save(tmp_path):
-    res = simulate(phase_space_mu_eee(3000, np.random.default_rng(1)), CFG, np.random.default_rng(2))
+    res = simulate(phase_space_mu_eee(3000, 1, ("sample", 0, "generation")), CFG, np.random.default_rng(2))
     axes = [plot_efficiency_map(load_map(CFG.maps.short), title="short"),
             plot_efficiency_vs_mass(np.array([0.01, 0.02]), np.array([0.1, 0.2]), np.array([0.01, 0.01])),
             plot_mee({"phase space": res}), plot_cutflow({"phase space": res})]

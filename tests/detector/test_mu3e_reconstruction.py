@@ -12,7 +12,7 @@ from muonbsm.detector.mu3e.smearing import crystal_ball_pdf, standard_crystal_ba
 from muonbsm.events import from_arrays
 
 CFG = load_config()
-EVENTS = phase_space_mu_eee(20_000, np.random.default_rng(11))
+EVENTS = phase_space_mu_eee(20_000, 11, ("sample", 0, "generation"))
 
 
 def _arrays(res):
