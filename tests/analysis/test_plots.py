@@ -24,3 +24,19 @@ def test_all_plots(tmp_path: Path) -> None:
     plot_reach(m, {"bump hunt": 3e-4 * np.ones(20), "angular": 2e-4 * np.ones(20)}, [band], path=tmp_path / "r.png")
     for name in ("d2.png", "d2log.png", "d1.png", "gain.pdf", "r.png"):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_captions_errors_and_outside_legends(tmp_path: Path) -> None:
+    from muonbsm.analysis.mu3e.plots import caption
+
+    text = caption(0.95, [1e15, 5.5e16], "reconstructed", "dark photon")
+    assert "expected 95% CL" in text and r"5.5\times 10^{16}" in text and "10^{15}" in text and "reconstructed" in text
+    m = np.linspace(0.01, 0.08, 8)
+    fig = plot_gain(m, {"dark photon": 2 + m}, errors={"dark photon": 0.1 + 0 * m}, info=text, path=tmp_path / "g.png")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert ax.get_title(loc="left") == text
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+    assert ax.containers and ax.containers[0].has_yerr  # MC-error bars drawn
+    fig = plot_reach(m, {"angular": 1e-8 * (1 + m)}, errors={"angular": 1e-9 + 0 * m}, info=text)
+    assert len(fig.axes[0].collections) == 2  # the MC-error band and its legend proxy
