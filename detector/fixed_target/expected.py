@@ -141,6 +141,8 @@ def _forced_muon_energy(p4: NDArray, pdg: NDArray, pol: NDArray, modes: NDArray,
     """Leading muon energy [GeV] (0 if none) of taus decayed by the decayer forced into ``modes``."""
     out = np.zeros(len(p4))
     todo = np.arange(len(p4))
+    p4 = p4.copy()
+    p4[:, 0] = np.sqrt(np.sum(p4[:, 1:] ** 2, axis=1) + M_TAU**2)   # on shell (records carry rounding)
     for _ in range(10_000):
         if todo.size == 0:
             break
