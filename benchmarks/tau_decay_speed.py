@@ -1,99 +1,249 @@
-"""Speed and validation of the fast tau decayer against the Pythia 8 backend.
+"""Per-mode validation and speed of the fast tau decayer against Pythia 8 (``pythia8mc``).
 
-Decays taus of fixed energy along +z with both decayers and prints decays/s, the speed
-ratio, and chi2/ndf of: 3-prong fraction, BR(tau -> mu nu nu), charged-track multiplicity,
-charged-energy fraction E(charged daughters)/E_tau (20 bins), per polarisation.
+For every fast-decayer mode, Pythia 8 is forced into the matching channel(s) of its tau decay
+table (``15:onMode`` per channel; eta and omega kept stable so that the primary products are the
+final state, pi0/K_S/K_L stable as in the fast decayer), tau^- of ``--energy`` GeV along +z
+with helicity P. Both samples are compared by chi2/ndf (normalised shapes, Pearson with both
+errors, bins with >= 10 entries in the two samples together) of
 
-    python benchmarks/tau_decay_speed.py --n-pythia 20000 --n-fast 400000 --energy 100 --pol 0 1 -1
+* the charged-energy fraction E(charged daughters)/E_tau (20 bins);
+* the hadronic mass Q and, with three or more hadrons, per unordered pair of hadron species
+  the lowest and highest pair mass (20 bins each, over the kinematic range).
 
-Needs ``pip install muonbsm[pythia]`` for the Pythia part (skipped with a message otherwise).
+Pythia samples are cached (``--cache``, default ``$MUONBSM_CACHE/tau_pythia`` or
+``~/.cache/muonbsm/tau_pythia``) so that "before"/"after" comparisons reuse one reference.
+The speed is the inclusive rate of :func:`decay_taus` vs the Python-driven Pythia backend.
+
+    python benchmarks/tau_decay_speed.py --n-pythia 50000 --n-fast 200000 --pol 0 1 -1 [--json out.json]
+
+Needs ``pip install muonbsm[pythia]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
+import zlib
+from collections import Counter
+from itertools import combinations
+from pathlib import Path
 
-import awkward as ak
 import numpy as np
-from scipy import stats
 
-from muonbsm.constants import M_TAU
+from muonbsm.constants import M_TAU, pdg_mass
+from muonbsm.events import charge_of
 from muonbsm.generator.decays import tau
-from muonbsm.generator.decays.records import DecayResult
+
+_NEUTRINOS = (12, 14, 16)
+_STABLE_REF = (111, 130, 310, 221, 223)
 
 
-def observables(res: DecayResult, energy: float) -> dict[str, np.ndarray]:
-    """Per-tau charged multiplicity, charged-energy fraction and muon flag."""
-    d = res.daughters
-    charged = d.charge != 0
-    return {
-        "n_charged": np.asarray(res.n_charged),
-        "charged_fraction": ak.to_numpy(ak.sum(d.E[charged], axis=1)) / energy,
-        "has_muon": ak.to_numpy(ak.any(abs(d.pdg) == 13, axis=1)),
-    }
+def _key(ids, merge_k0: bool = False) -> tuple:
+    """Channel content with K0 and Kbar0 as 311 (and K_S, K_L too with ``merge_k0``)."""
+    kaons = (130, 310, 311) if merge_k0 else (311,)
+    return tuple(sorted(Counter(311 if abs(int(i)) in kaons else int(i) for i in ids).items()))
 
 
-def chi2_hist(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> tuple[float, int]:
-    """chi2 and ndf between the normalised histograms of samples a and b (Pearson, both errors)."""
+def _pythia_channels() -> tuple[object, dict[tuple, list[int]]]:
+    from muonbsm.generator.decays.tau_pythia import import_pythia
+
+    pythia8 = import_pythia()
+    py = pythia8.Pythia("", False)
+    for s in ["ProcessLevel:all = off", "Print:quiet = on", "Random:setSeed = on"] + [f"{i}:mayDecay = off" for i in _STABLE_REF]:
+        py.readString(s)
+    if not py.init():
+        raise RuntimeError("Pythia 8 initialisation failed")
+    entry = py.particleData.particleDataEntryPtr(15)
+    groups: dict[tuple, list[int]] = {}
+    for i in range(entry.sizeChannels()):
+        ch = entry.channel(i)
+        products = [ch.product(k) for k in range(ch.multiplicity())]
+        groups.setdefault(_key(products), []).append(i)
+        merged = _key(products, merge_k0=True)
+        if merged != _key(products):
+            groups.setdefault(merged, []).append(i)
+    return py, groups
+
+
+def pythia_sample(py, channels: list[int], n: int, pol: float, energy: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n forced decays: (counts (n,), ids (m,), momenta (m, 4) (E, px, py, pz) [GeV])."""
+    entry = py.particleData.particleDataEntryPtr(15)
+    for i in range(entry.sizeChannels()):
+        entry.channel(i).onMode(1 if i in channels else 0)
+    py.rndm.init(seed)
+    pz = float(np.sqrt(energy**2 - M_TAU**2))
+    event = py.event
+    counts, ids, moms = np.zeros(n, dtype=np.int64), [], []
+    for k in range(n):
+        event.reset()
+        event.append(15, 1, 0, 0, 0.0, 0.0, pz, energy, M_TAU)
+        event[1].pol(pol)
+        if not py.next():
+            raise RuntimeError("Pythia failed to decay a tau")
+        fs = [event[j] for j in range(2, event.size()) if event[j].isFinal()]
+        counts[k] = len(fs)
+        ids.extend(int(p.id()) for p in fs)
+        moms.extend((p.e(), p.px(), p.py(), p.pz()) for p in fs)
+    return counts, np.array(ids, dtype=np.int64), np.array(moms, dtype=np.float64).reshape(-1, 4)
+
+
+def cached_pythia(py, key: tuple, channels: list[int], n: int, pol: float, energy: float, cache: Path) -> tuple:
+    name = "_".join(f"{i}x{c}" for i, c in key) + f"_P{pol:+.2f}_E{energy:g}_n{n}.npz"
+    path = cache / name
+    if path.exists():
+        z = np.load(path)
+        return z["counts"], z["ids"], z["moms"]
+    seed = 1 + zlib.crc32(name.encode()) % 800_000_000
+    counts, ids, moms = pythia_sample(py, channels, n, pol, energy, seed)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, counts=counts, ids=ids, moms=moms)
+    os.replace(tmp, path)
+    return counts, ids, moms
+
+
+def _to_fixed(counts, ids, moms, daughters: tuple[int, ...]) -> np.ndarray:
+    """Reorder each decay's products into the order of ``daughters`` -> (n, k, 4)."""
+    k = len(daughters)
+    if np.any(counts != k):
+        raise ValueError("unexpected multiplicity in the reference sample")
+    ids = ids.reshape(-1, k)
+    moms = moms.reshape(-1, k, 4)
+    merge = any(abs(d) == 311 for d in daughters)
+    canon = np.where(np.isin(np.abs(ids), (130, 310, 311) if merge else (311,)), 311, ids)
+    want = np.array([311 if abs(d) in ((130, 310, 311) if merge else (311,)) else d for d in daughters])
+    order = np.argsort(canon, axis=1, kind="stable")
+    target = np.argsort(want, kind="stable")
+    out = np.empty_like(moms)
+    rows = np.arange(moms.shape[0])[:, None]
+    out[rows, target[None, :]] = moms[rows, order]
+    return out
+
+
+def fast_sample(code: int, n: int, pol: float, energy: float, rng: np.random.Generator) -> np.ndarray:
+    """n decays of one mode, tau^- of ``energy`` GeV along +z (spin axis): (n, k, 4) lab momenta."""
+    rest = tau.rest_frame_decays(code, np.full(n, pol), rng)
+    gamma, bg = energy / M_TAU, np.sqrt(energy**2 - M_TAU**2) / M_TAU
+    lab = rest.copy()
+    lab[..., 0] = gamma * rest[..., 0] + bg * rest[..., 3]
+    lab[..., 3] = bg * rest[..., 0] + gamma * rest[..., 3]
+    return lab
+
+
+def _mass(p: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.clip(p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1), 0.0, None))
+
+
+def observables(mom: np.ndarray, daughters: tuple[int, ...], energy: float) -> dict[str, tuple[np.ndarray, tuple[float, float]]]:
+    """Observables of one mode with their histogram ranges."""
+    d = np.array(daughters)
+    charged = charge_of(d) != 0
+    had = [i for i, x in enumerate(d) if abs(x) not in _NEUTRINOS and abs(x) not in (11, 13)]
+    out = {"E_ch/E": (mom[:, charged, 0].sum(axis=1) / energy, (0.0, 1.0))}
+    masses = {i: pdg_mass(abs(int(d[i]))) for i in had}
+    if len(had) >= 2:
+        out["Q"] = (_mass(mom[:, had].sum(axis=1)), (sum(masses.values()), M_TAU))
+    groups: dict[tuple, list[np.ndarray]] = {}
+    for i, j in combinations(had if len(had) >= 3 else [], 2):
+        groups.setdefault(tuple(sorted((int(d[i]), int(d[j])))), []).append(_mass(mom[:, i] + mom[:, j]))
+    for (a, b), vals in groups.items():
+        lo = pdg_mass(abs(a)) + pdg_mass(abs(b))
+        hi = M_TAU - sum(masses.values()) + lo
+        v = np.column_stack(vals)
+        out[f"m({a},{b})" + ("lo" if v.shape[1] > 1 else "")] = (v.min(axis=1), (lo, hi))
+        if v.shape[1] > 1:
+            out[f"m({a},{b})hi"] = (v.max(axis=1), (lo, hi))
+    return out
+
+
+def chi2_hist(a: np.ndarray, b: np.ndarray, rng_: tuple[float, float], bins: int = 20) -> tuple[float, int]:
+    """chi2 and ndf between the normalised histograms of samples a and b."""
+    edges = np.linspace(rng_[0], rng_[1], bins + 1)
     ha, _ = np.histogram(a, edges)
     hb, _ = np.histogram(b, edges)
-    fa, fb = ha / a.size, hb / b.size
-    var = ha / a.size**2 + hb / b.size**2
-    keep = var > 0
-    return float(np.sum((fa - fb)[keep] ** 2 / var[keep])), int(keep.sum() - 1)
+    keep = ha + hb >= 10
+    fa, fb = ha[keep] / a.size, hb[keep] / b.size
+    var = ha[keep] / a.size**2 + hb[keep] / b.size**2
+    return float(np.sum((fa - fb) ** 2 / var)), max(int(keep.sum()) - 1, 1)
 
 
-def chi2_fraction(xa: np.ndarray, xb: np.ndarray) -> tuple[float, int]:
-    """chi2 (ndf 1) of the difference of two binomial fractions."""
-    pa, pb = xa.mean(), xb.mean()
-    return float((pa - pb) ** 2 / (pa * (1 - pa) / xa.size + pb * (1 - pb) / xb.size)), 1
+def compare_mode(code: int, ref: np.ndarray, fast: np.ndarray, energy: float) -> dict[str, tuple[float, int]]:
+    daughters = tau.MODES[code].daughters
+    o_ref, o_fast = observables(ref, daughters, energy), observables(fast, daughters, energy)
+    return {name: chi2_hist(o_fast[name][0], o_ref[name][0], o_ref[name][1]) for name in o_ref}
 
 
-def compare(fast: dict[str, np.ndarray], pyth: dict[str, np.ndarray]) -> dict[str, tuple[float, int]]:
-    """All chi2/ndf comparisons between the two decayers."""
-    return {
-        "3-prong fraction": chi2_fraction(fast["n_charged"] == 3, pyth["n_charged"] == 3),
-        "BR(tau -> mu nu nu)": chi2_fraction(fast["has_muon"], pyth["has_muon"]),
-        "charged multiplicity": chi2_hist(fast["n_charged"], pyth["n_charged"], np.arange(-0.5, 7.0)),
-        "charged energy fraction": chi2_hist(fast["charged_fraction"], pyth["charged_fraction"], np.linspace(0, 1, 21)),
-    }
+def speed(energy: float, n_fast: int, n_py: int, rng: np.random.Generator) -> tuple[float, float]:
+    """Inclusive decays/s of the fast decayer and of the Pythia backend (tau^-, P = 0)."""
+    from muonbsm.generator.decays import tau_pythia
+
+    p = np.array([energy, 0.0, 0.0, np.sqrt(energy**2 - M_TAU**2)])
+    tau.decay_taus(np.tile(p, (20_000, 1)), np.full(20_000, 15), rng)  # warm-up (pilot envelopes)
+    t0 = time.perf_counter()
+    tau.decay_taus(np.tile(p, (n_fast, 1)), np.full(n_fast, 15), rng)
+    fast = n_fast / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    tau_pythia.decay_taus_pythia(np.tile(p, (n_py, 1)), np.full(n_py, 15), rng)
+    return fast, n_py / (time.perf_counter() - t0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-pythia", type=int, default=5000)
-    parser.add_argument("--n-fast", type=int, default=200_000)
+    parser.add_argument("--n-pythia", type=int, default=50_000, help="Pythia decays per mode and polarisation")
+    parser.add_argument("--n-fast", type=int, default=200_000, help="fast decays per mode and polarisation")
     parser.add_argument("--energy", type=float, default=100.0, help="tau energy [GeV]")
-    parser.add_argument("--pol", type=float, nargs="+", default=[0.0], help="tau helicity polarisations")
+    parser.add_argument("--pol", type=float, nargs="+", default=[0.0, 1.0, -1.0], help="tau helicities")
+    parser.add_argument("--modes", type=int, nargs="*", default=None, help="fast-decayer mode codes (default all)")
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("MUONBSM_CACHE", Path.home() / ".cache" / "muonbsm")) / "tau_pythia")
+    parser.add_argument("--reference-only", action="store_true", help="only fill the Pythia cache")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="write the table as JSON")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fast-module", type=Path, default=None, help="decayer module file to test instead (e.g. an old version)")
     args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
-    p = np.array([args.energy, 0.0, 0.0, np.sqrt(args.energy**2 - M_TAU**2)])
-    tau.decay_taus(np.tile(p, (20_000, 1)), np.full(20_000, 15), rng)  # warm-up: pilot maxima, numba compilation
-    try:
-        from muonbsm.generator.decays import tau_pythia
+    if args.fast_module is not None:
+        import importlib.util
+        import sys
 
-        tau_pythia.import_pythia()
-    except ImportError as exc:
-        tau_pythia = None
-        print(f"Pythia part skipped: {exc}")
+        sys.path.insert(0, str(args.fast_module.parent))
+        spec = importlib.util.spec_from_file_location(args.fast_module.stem, args.fast_module)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        globals()["tau"] = module
+    rng = np.random.default_rng(args.seed)
+    py, groups = _pythia_channels()
+    codes = range(len(tau.MODES)) if args.modes is None else args.modes
+    table = []
+    print(f"tau^- along +z, E = {args.energy} GeV; Pythia {args.n_pythia} and fast {args.n_fast} decays per mode and P")
     for pol in args.pol:
-        t0 = time.perf_counter()
-        fast = tau.decay_taus(np.tile(p, (args.n_fast, 1)), np.full(args.n_fast, 15), rng, polarization=np.full(args.n_fast, pol))
-        rate_fast = args.n_fast / (time.perf_counter() - t0)
-        print(f"P = {pol:+.2f}, E = {args.energy} GeV: fast decayer {rate_fast:.3g} decays/s")
-        if tau_pythia is None:
-            continue
-        t0 = time.perf_counter()
-        pyth = tau_pythia.decay_taus_pythia(np.tile(p, (args.n_pythia, 1)), np.full(args.n_pythia, 15), rng, polarization=np.full(args.n_pythia, pol))
-        rate_py = args.n_pythia / (time.perf_counter() - t0)
-        print(f"  Pythia 8 {rate_py:.3g} decays/s; speed ratio fast/Pythia = {rate_fast / rate_py:.1f}")
-        obs_f, obs_p = observables(fast, args.energy), observables(pyth, args.energy)
-        print(f"  3-prong: fast {np.mean(obs_f['n_charged'] == 3):.4f}, Pythia {np.mean(obs_p['n_charged'] == 3):.4f}; "
-              f"BR(mu nu nu): fast {obs_f['has_muon'].mean():.4f}, Pythia {obs_p['has_muon'].mean():.4f}")
-        for name, (chi2, ndf) in compare(obs_f, obs_p).items():
-            print(f"  {name:26s} chi2/ndf = {chi2:6.1f}/{ndf:<3d} p = {stats.chi2.sf(chi2, ndf):.3f}")
+        for code in codes:
+            mode = tau.MODES[code]
+            key = _key(mode.daughters)
+            if key not in groups and any(abs(d) == 311 for d in mode.daughters):
+                key = _key(mode.daughters, merge_k0=True)  # a K0 mode vs Pythia's K_S/K_L channels
+            if key not in groups:
+                print(f"P = {pol:+.0f} mode {code:2d} {mode.name:34s} no Pythia channel")
+                continue
+            counts, ids, moms = cached_pythia(py, key, groups[key], args.n_pythia, pol, args.energy, args.cache)
+            if args.reference_only:
+                continue
+            ref = _to_fixed(counts, ids, moms, mode.daughters)
+            fast = fast_sample(code, args.n_fast, pol, args.energy, rng)
+            res = compare_mode(code, ref, fast, args.energy)
+            chi2, ndf = sum(c for c, _ in res.values()), sum(n for _, n in res.values())
+            worst = max(res, key=lambda k: res[k][0] / res[k][1])
+            table.append({"pol": pol, "code": code, "mode": mode.name, "chi2": chi2, "ndf": ndf,
+                          "observables": {k: list(v) for k, v in res.items()}})
+            print(f"P = {pol:+.0f} mode {code:2d} {mode.name:34s} chi2/ndf = {chi2:8.1f}/{ndf:<4d} = {chi2 / ndf:6.2f}; "
+                  f"worst {worst} {res[worst][0]:.1f}/{res[worst][1]}; E_ch/E {res['E_ch/E'][0]:.1f}/{res['E_ch/E'][1]}", flush=True)
+    if not (args.no_speed or args.reference_only):
+        fast, slow = speed(args.energy, 400_000, 5000, rng)
+        print(f"speed: fast {fast:.3g} decays/s, Pythia from Python {slow:.3g} decays/s, ratio {fast / slow:.0f}")
+        table.append({"speed_fast": fast, "speed_pythia": slow})
+    if args.json:
+        args.json.write_text(json.dumps(table, indent=1))
 
 
 if __name__ == "__main__":

@@ -40,12 +40,16 @@ class DecayResult:
         Decay-mode code ``(n,)`` (table in the decayer's module docstring).
     n_charged
         Number of charged final-state daughters ``(n,)`` (the prong count).
+    polarization
+        Longitudinal polarisation ``(n,)`` each parent was decayed with (helicity along its
+        flight direction in the frame of the input momenta), or None for spinless parents.
     """
 
     daughters: ak.Array
     vertices: NDArray[np.float64]
     mode: NDArray[np.int64]
     n_charged: NDArray[np.int64]
+    polarization: NDArray[np.float64] | None = None
 
 
 def make_daughters(

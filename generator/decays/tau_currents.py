@@ -3,17 +3,29 @@ r"""Hadronic currents and the spin-dependent V-A matrix element for tau^- -> nu_
 :math:`\mathcal M = \frac{G_F}{\sqrt 2}\bar u_\nu\gamma^\mu(1-\gamma_5)u_\tau J_\mu`, tau spin density
 :math:`(\slashed p + m)(1 + P\gamma_5\slashed s)/2`, so that
 :math:`|\mathcal M|^2 \propto \mathrm{Tr}[\slashed k\gamma^\mu\slashed P'\gamma^\nu(1-\gamma_5)]J_\mu J^*_\nu`,
-:math:`P' = p - P m s` (:func:`hadronic_me`). Currents (:func:`current`):
+:math:`P' = p - P m s` (:func:`hadronic_me`). Which current each mode uses follows Pythia 8's
+tau decays (Ilten, arXiv:1211.6730, Sec. 3 and Table 2; the ``meMode`` of its decay table);
+the currents are written here from their physics sources:
 
-* ``pseudoscalar``: J = p_h (f_pi, f_K absorbed in the branching ratio);
-* ``rho``: J = F_rho(s) (p_pi - p_pi0)_perp, F_rho = (BW_rho + beta BW_rho')/(1 + beta),
-  p-wave running widths, Kuhn & Santamaria, Z. Phys. C 48 (1990) 445 (KS);
-* ``kstar``: J = BW_K*(s) (p_K - p_pi)_perp;
-* ``a1``: J = BW_a1(Q^2) [F_rho(s13)(p1 - p3)_perp + F_rho(s23)(p2 - p3)_perp], p3 the odd pion,
-  a1 running width g(Q^2) of KS as coded in TAUOLA (Jadach, Was, Decker, Kuhn, CPC 76 (1993) 361).
+* ``pseudoscalar`` (pi, K): J = p_h (f_pi, f_K absorbed in the branching ratio);
+* ``vector_rho`` (pi- pi0, K- K0): J = sum_i w_i BW^P_i(s) (p_a - p_b)_perp, rho(770), rho(1450),
+  rho(1700) with the weights of Kuhn & Santamaria, Z. Phys. C 48 (1990) 445 (KS) as fitted in
+  Pythia (one rho width for both modes, the pi pi0 running width);
+* ``vector_scalar_kpi`` (K pi): K*(892) + K*(1410) vector plus the scalar K0*(800) term,
+  Finkemeier & Mirkes, Z. Phys. C 72 (1996) 619 (hep-ph/9601275);
+* ``three_pion``: CLEO, Phys. Rev. D 61 (2000) 012002 (hep-ex/9902022),
+  :mod:`~muonbsm.generator.decays.tau_currents_3pi`;
+* ``three_meson_kaon``: Finkemeier & Mirkes, Z. Phys. C 69 (1996) 243 (hep-ph/9503474),
+  :mod:`~muonbsm.generator.decays.tau_currents_kaons`;
+* ``four_pion``/``five_pion``: Bondar et al. (Novosibirsk), Comput. Phys. Commun. 146 (2002) 139;
+  Kuhn & Was (hep-ph/0602162), :mod:`~muonbsm.generator.decays.tau_currents_multipion`;
+* ``phase_space``: the isotropic spectral function H^{mu nu} = Q^mu Q^nu - Q^2 g^{mu nu}
+  (hadrons flat in phase space), handled in :mod:`~muonbsm.generator.decays.tau`.
 
-``_perp`` is the part transverse to the hadronic momentum Q. Resonance masses and widths [GeV]:
-rho(770)^-, K*(892)^- and the rho', beta, a1 parameters of KS.
+Breit-Wigners (:func:`bw_running`): :math:`BW_L(s) = M^2 / (M^2 - s - i \Gamma M^2/\sqrt s\,(p(s)/p(M))^{2L+1})`
+with p the two-body momentum of the decay products (KS Eq. 3.13 for L = 1); fixed width
+:math:`M^2/(M^2 - s - iM\Gamma)`. ``_perp`` is the part transverse to the hadronic momentum Q.
+All momenta are ``(n, 4)`` (E, px, py, pz) arrays [GeV].
 
 >>> import numpy as np
 >>> k = np.array([[1.0, 0.0, 0.0, -1.0]]); p = np.array([[1.0, 0.0, 0.0, 0.0]])
@@ -26,23 +38,88 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from muonbsm.constants import M_PI, M_PI0
-from muonbsm.generator.decays import kinematics as kin
+from muonbsm.constants import M_PI, M_PI0, pdg_mass
 
-__all__ = ["M_RHO", "G_RHO", "M_KSTAR", "G_KSTAR", "M_A1", "G_A1", "hadronic_me", "two_body_current", "current"]
+__all__ = [
+    "M_RHO",
+    "G_RHO",
+    "M_KSTAR",
+    "G_KSTAR",
+    "hadronic_me",
+    "bw_running",
+    "bw_fixed",
+    "weights",
+    "epsilon_vector",
+    "dot",
+    "perp",
+    "rho_form_factor",
+    "two_meson_current",
+]
 
-#: rho(770)^- mass and width [GeV] (PDG 2024).
-M_RHO, G_RHO = 0.77526, 0.1491
-_M_RHOP, _G_RHOP, _BETA_RHO = 1.370, 0.510, -0.145
-#: K*(892)^- mass and width [GeV] (PDG 2024).
-M_KSTAR, G_KSTAR = 0.89167, 0.0514
-#: a1 mass and width [GeV] (Kuhn-Santamaria fit).
-M_A1, G_A1 = 1.251, 0.599
+F64 = NDArray[np.float64]
+C128 = NDArray[np.complex128]
+
+#: rho(770) mass and width [GeV] of the two-meson vector current (KS fit as in Pythia 8).
+M_RHO, G_RHO = 0.7746, 0.1490
+#: K*(892) mass and width [GeV] of the K pi current (Finkemeier-Mirkes fit as in Pythia 8).
+M_KSTAR, G_KSTAR = 0.89547, 0.04619
 _METRIC = np.array([1.0, -1.0, -1.0, -1.0])
+# rho, rho', rho'' (M, Gamma [GeV], |w|, phase) for pi- pi0 and K- K0
+_RHO_VECTOR = ((M_RHO, G_RHO, 1.0, 0.0), (1.4080, 0.5020, 0.167, np.pi), (1.700, 0.235, 0.050, 0.0))
+# K pi: vector K*(892), K*(1410) and scalar K0*(800) (Finkemeier-Mirkes), scalar coupling 0.465
+_KPI_VECTOR = ((M_KSTAR, G_KSTAR, 1.0, 0.0), (1.414, 0.232, 0.075, 1.4399))
+_KPI_SCALAR = (0.878, 0.499)
+_KPI_SCALAR_COUPLING = 0.465
 
 
-def _dot(a: NDArray, b: NDArray) -> NDArray:
+def dot(a: NDArray, b: NDArray) -> NDArray:
+    """Minkowski product (+, -, -, -) over the last axis (complex allowed, no conjugation)."""
     return a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1] - a[..., 2] * b[..., 2] - a[..., 3] * b[..., 3]
+
+
+def perp(v: NDArray, q: NDArray) -> NDArray:
+    """Part of ``v`` (n, 4) transverse to ``q`` (n, 4): v - q (q.v)/q^2."""
+    return v - q * (dot(q, v) / dot(q, q))[:, None]
+
+
+def weights(pairs: tuple[tuple[float, float], ...]) -> NDArray[np.complex128]:
+    """Complex resonance weights |w| e^{i phase} from (amplitude, phase [rad]) pairs."""
+    return np.array([a * np.exp(1j * ph) for a, ph in pairs])
+
+
+def bw_running(s: F64, m0: float, g0: float, m1: float, m2: float, wave: int) -> C128:
+    r"""Breit-Wigner with the running width of an L = ``wave`` decay into masses m1, m2 [GeV].
+
+    :math:`M^2/(M^2 - s - i\Gamma_0 M^2/\sqrt s\,(p(s)/p(M))^{2L+1})`, p = 0 below threshold.
+    """
+    s = np.asarray(s, dtype=np.float64)
+    root = np.sqrt(np.clip(s, 1e-300, None))
+
+    def mom(x: F64) -> F64:
+        return np.sqrt(np.clip((x - (m1 + m2) ** 2) * (x - (m1 - m2) ** 2), 0.0, None)) / (2.0 * np.sqrt(x))
+
+    ratio = mom(s) / mom(np.float64(m0 * m0))
+    return m0 * m0 / (m0 * m0 - s - 1j * g0 * m0 * m0 / root * ratio ** (2 * wave + 1))
+
+
+def bw_fixed(s: F64, m0: float, g0: float) -> C128:
+    """Fixed-width Breit-Wigner (M^2 - i M Gamma) / (M^2 - s - i M Gamma) (1 at s = 0)."""
+    return (m0 * m0 - 1j * m0 * g0) / (m0 * m0 - np.asarray(s) - 1j * m0 * g0)
+
+
+def epsilon_vector(a: NDArray, b: NDArray, c: NDArray) -> NDArray:
+    r"""Contravariant :math:`j^\mu = \epsilon^{\mu\nu\rho\sigma} a_\nu b_\rho c_\sigma`, :math:`\epsilon^{0123} = +1`."""
+    al, bl, cl = a * _METRIC, b * _METRIC, c * _METRIC
+
+    def det3(i: int, j: int, k: int) -> NDArray:
+        return (
+            al[..., i] * (bl[..., j] * cl[..., k] - bl[..., k] * cl[..., j])
+            - al[..., j] * (bl[..., i] * cl[..., k] - bl[..., k] * cl[..., i])
+            + al[..., k] * (bl[..., i] * cl[..., j] - bl[..., j] * cl[..., i])
+        )
+
+    # epsilon^{mu nu rho sigma} with mu fixed: sign of the permutation (mu, i, j, k)
+    return np.stack([det3(1, 2, 3), -det3(0, 2, 3), det3(0, 1, 3), -det3(0, 1, 2)], axis=-1)
 
 
 def hadronic_me(j: NDArray[np.complex128], k: NDArray[np.float64], p_prime: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -55,14 +132,13 @@ def hadronic_me(j: NDArray[np.complex128], k: NDArray[np.float64], p_prime: NDAr
     ``k`` the neutrino and ``p_prime`` = p - P m s ``(n, 4)`` [GeV].
     """
     if np.isrealobj(j):
-        return 2.0 * _dot(j, k) * _dot(j, p_prime) - _dot(j, j) * _dot(k, p_prime)
+        return 2.0 * dot(j, k) * dot(j, p_prime) - dot(j, j) * dot(k, p_prime)
     a, b = np.real(j), np.imag(j)
-    sym = 2.0 * (_dot(a, k) * _dot(a, p_prime) + _dot(b, k) * _dot(b, p_prime)) - (_dot(a, a) + _dot(b, b)) * _dot(k, p_prime)
+    sym = 2.0 * (dot(a, k) * dot(a, p_prime) + dot(b, k) * dot(b, p_prime)) - (dot(a, a) + dot(b, b)) * dot(k, p_prime)
     if not np.any(b):
         return sym
-    # antisymmetric part for J = a + i b: -Tr[k gamma^mu P' gamma^nu gamma5] a_mu b_nu-type term, which
-    # with Tr[g0 g1 g2 g3 g5] = -4i (gamma5 = i g0 g1 g2 g3) equals +2 det[k; a; P'; b] (lowered
-    # indices); checked against the explicit Dirac trace of muonbsm.generator.dirac in the tests
+    # antisymmetric part for J = a + i b: with Tr[g0 g1 g2 g3 g5] = -4i (gamma5 = i g0 g1 g2 g3) it
+    # equals +2 det[k; a; P'; b] (lowered indices); checked against explicit Dirac traces in the tests
     lo = _METRIC
     return sym + 2.0 * _det4(k * lo, a * lo, p_prime * lo, b * lo)
 
@@ -83,67 +159,37 @@ def _det4(x: NDArray, y: NDArray, z: NDArray, w: NDArray) -> NDArray:
     )
 
 
-def _pwave_width(s: NDArray, m0: float, g0: float, m1: float, m2: float) -> NDArray:
-    root = np.sqrt(s)
-    ratio = kin.two_body_momentum(np.maximum(root, m1 + m2), m1, m2) / kin.two_body_momentum(m0, m1, m2)
-    return g0 * (m0 / root) * ratio**3
+def _sum_bw(s: F64, table: tuple, m1: float, m2: float, wave: int = 1) -> C128:
+    w = weights(tuple((a, ph) for _, _, a, ph in table))
+    return sum(wi * bw_running(s, m0, g0, m1, m2, wave) for wi, (m0, g0, _, _) in zip(w, table))
 
 
-def _bw(s: NDArray, m0: float, width: NDArray) -> NDArray[np.complex128]:
-    return m0 * m0 / (m0 * m0 - s - 1j * np.sqrt(s) * width)
+def rho_form_factor(s: F64) -> C128:
+    """F_rho(s) = sum_i w_i BW^P_i(s) of the ``vector_rho`` current (pi pi0 running width), s [GeV^2]."""
+    return _sum_bw(s, _RHO_VECTOR, M_PI0, M_PI)
 
 
-def _f_rho(s: NDArray, m1: float = M_PI, m2: float = M_PI0) -> NDArray[np.complex128]:
-    bw1 = _bw(s, M_RHO, _pwave_width(s, M_RHO, G_RHO, m1, m2))
-    bw2 = _bw(s, _M_RHOP, _pwave_width(s, _M_RHOP, _G_RHOP, m1, m2))
-    return (bw1 + _BETA_RHO * bw2) / (1.0 + _BETA_RHO)
+def two_meson_current(model: str, daughters: tuple[int, ...], hadrons: F64) -> NDArray[np.complex128]:
+    """Current J ``(n, 4)`` of the two-meson modes for hadron momenta ``(n, 2, 4)`` [GeV] (table order).
 
-
-def _a1_width(q2: NDArray) -> NDArray:
-    """KS/TAUOLA running a1 width g(Q^2) normalised to g(m_a1^2) times Gamma_a1 [GeV]."""
-
-    def g(x: NDArray) -> NDArray:
-        x = np.asarray(x, dtype=np.float64)
-        low = x < (M_RHO + M_PI) ** 2
-        d = np.clip(x - 9.0 * M_PI**2, 0.0, None)
-        return np.where(low, 4.1 * d**3 * (1.0 - 3.3 * d + 5.8 * d * d), x * (1.623 + 10.38 / x - 9.32 / x**2 + 0.65 / x**3))
-
-    return G_A1 * g(q2) / g(np.array(M_A1**2))
-
-
-def _perp(v: NDArray, q: NDArray) -> NDArray:
-    return v - q * (_dot(q, v) / _dot(q, q))[:, None]
-
-
-def two_body_current(model: str, hadrons: NDArray[np.float64]) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
-    """Form factor ``(n,)`` and real vector ``(n, 4)`` [GeV] of the ``rho``/``kstar`` current J = F v."""
-    q = hadrons[:, 0] + hadrons[:, 1]
-    s = _dot(q, q)
-    if model == "rho":
-        form = _f_rho(s)
-    elif model == "kstar":
-        m1, m2 = (float(kin.invariant_mass(hadrons[:1, i])[0]) for i in (0, 1))
-        form = _bw(s, M_KSTAR, _pwave_width(s, M_KSTAR, G_KSTAR, m1, m2))
-    else:
-        raise ValueError(f"model must be 'rho' or 'kstar', not {model!r}")
-    return form, _perp(hadrons[:, 0] - hadrons[:, 1], q)
-
-
-def current(model: str, hadrons: NDArray[np.float64]) -> NDArray[np.complex128]:
-    """Hadronic current J ``(n, 4)`` [GeV] of ``model`` for hadron momenta ``(n, k, 4)`` [GeV] (table order)."""
-    q = hadrons.sum(axis=1)
-    if model == "pseudoscalar":
-        return hadrons[:, 0].astype(np.complex128)
-    if model in ("rho", "kstar"):
-        form, vec = two_body_current(model, hadrons)
-        return form[:, None] * vec
-    if model == "a1":
-        p1, p2, p3 = hadrons[:, 0], hadrons[:, 1], hadrons[:, 2]
-        m_odd, m_like = float(kin.invariant_mass(p3[:1])[0]), float(kin.invariant_mass(p1[:1])[0])
-        m_ch, m_neu = (M_PI, M_PI0)
-        pair = (m_ch, m_neu) if abs(m_odd - m_like) > 1e-3 else (m_ch, m_ch)
-        q2 = _dot(q, q)
-        bw_a1 = _bw(q2, M_A1, _a1_width(q2) * M_A1 / np.sqrt(q2))
-        f13, f23 = _f_rho(_dot(p1 + p3, p1 + p3), *pair), _f_rho(_dot(p2 + p3, p2 + p3), *pair)
-        return bw_a1[:, None] * (f13[:, None] * _perp(p1 - p3, q) + f23[:, None] * _perp(p2 - p3, q))
-    raise ValueError(f"unknown hadronic model {model!r}")
+    ``vector_rho``: J = F_rho(s) (p_a - p_b)_perp, F_rho = sum_i w_i BW^P_i with the pi pi0 running
+    width (KS). ``vector_scalar_kpi``: J = [F_V(s) (p_K - p_pi) - (p_K - p_pi).Q F_V'(s) Q] / sum w
+    + c_S F_S(s) Q, F_V' = sum_i w_i BW_i / M_i^2 (Finkemeier-Mirkes), K the kaon, s = Q^2.
+    """
+    pa, pb = hadrons[:, 0], hadrons[:, 1]
+    q = pa + pb
+    s = dot(q, q)
+    if model == "vector_rho":
+        return rho_form_factor(s)[:, None] * perp(pa - pb, q)
+    if model == "vector_scalar_kpi":
+        is_kaon = abs(daughters[0]) in (321, 311)
+        pk, ppi = (pa, pb) if is_kaon else (pb, pa)
+        m_k, m_pi = pdg_mass(abs(daughters[0 if is_kaon else 1])), pdg_mass(abs(daughters[1 if is_kaon else 0]))
+        d = pk - ppi
+        w = weights(tuple((a, ph) for _, _, a, ph in _KPI_VECTOR))
+        bws = [bw_running(s, m0, g0, m_pi, m_k, 1) for m0, g0, _, _ in _KPI_VECTOR]
+        f_v = sum(wi * b for wi, b in zip(w, bws)) / w.sum()
+        f_vm = sum(wi * b / m0**2 for wi, b, (m0, _, _, _) in zip(w, bws, _KPI_VECTOR)) / w.sum()
+        f_s = bw_running(s, *_KPI_SCALAR, m_pi, m_k, 0)
+        return f_v[:, None] * d - (dot(d, q) * f_vm)[:, None] * q + _KPI_SCALAR_COUPLING * f_s[:, None] * q
+    raise ValueError(f"unknown two-meson model {model!r}")

@@ -29,8 +29,8 @@ def _flat(res: tau.DecayResult) -> dict[str, np.ndarray]:
 def test_branching_ratios_table():
     assert tau.BRANCHING_RATIOS.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.all(tau.BRANCHING_RATIOS > 0)
-    assert tau.BRANCHING_RATIOS[1] == pytest.approx(0.1739)
-    assert tau.BRANCHING_RATIOS[tau.N_PRONGS == 3].sum() == pytest.approx(0.1487, abs=2e-4)
+    assert tau.BRANCHING_RATIOS[1] == pytest.approx(0.1736568957)  # PDG 2026 fit, S035.1
+    assert tau.BRANCHING_RATIOS[tau.N_PRONGS == 3].sum() == pytest.approx(0.1455073774, abs=1e-3)  # S035.209
     for mode in tau.MODES:  # charge conservation: tau^- daughters sum to -1
         assert sum(float(c) for c in charge_of(np.array(mode.daughters))) == -1.0
 
@@ -167,7 +167,7 @@ def test_pi0_decay_option():
     p = _taus(n, rng)
     res = tau.decay_taus(p, np.full(n, 15), rng, decay_pi0=True, first_index=np.full(n, 2))
     d = res.daughters
-    photons = d[d.pdg == 22]
+    photons = d[(d.pdg == 22) & (d.mother >= 2)]  # pi0 photons (the remainder mode emits a direct photon)
     mothers = ak.to_numpy(ak.flatten(photons.mother)) - 2
     owner = np.repeat(np.arange(n), ak.to_numpy(ak.num(photons)))
     assert np.all(ak.to_numpy(ak.flatten(d.pdg))[np.cumsum(np.r_[0, ak.to_numpy(ak.num(d))[:-1]])[owner] + mothers] == 111)
@@ -197,7 +197,7 @@ def test_bad_input_raises(kwargs, match):
 def test_no_weight_above_pilot_envelope():
     """The accept-reject envelope bounds the weights in a larger sample (P = 0, +-1)."""
     rng = np.random.default_rng(10)
-    for code in (1, 2, 4, 5, 7, 8, 9):
+    for code in (1, 2, 4, 5, 7, 8, 12, 15):
         m0, m1, _ = tau._max_weight(code)
         for pol, bound in ((0.0, m0), (-1.0, m1), (1.0, m1)):
             mom, w_ps = tau._proposal(tau.MODES[code], 100_000, rng)
