@@ -46,7 +46,11 @@ class Executor(Protocol):
 
     def run(self, fn: Callable[[Any, Any], Any], context: Any, tasks: Iterable[Any]) -> Iterator[Any]: ...
 
-    def close(self) -> None: ...
+    def close(self, abort: bool = False) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 
 class _Managed:
@@ -147,7 +151,10 @@ class ProcessExecutor(_Managed):
                 yield message[1]
 
     def close(self, abort: bool = False) -> None:
-        """Stop the workers: politely after a clean run, SIGTERM then SIGKILL after an error."""
+        """Stop the workers: politely after a clean run, SIGTERM then SIGKILL after an error
+        (idempotent)."""
+        if not self._pool:
+            return
         for w in self._pool:
             if w.proc.poll() is None:
                 try:
@@ -222,13 +229,17 @@ class DaskExecutor(_Managed):
         self._futures = []
 
     def close(self, abort: bool = False) -> None:
-        """Cancel what is still running, then close the client (and the LocalCluster)."""
+        """Cancel what is still running, then close the client (and the LocalCluster); idempotent."""
+        if self._client is None:
+            return
         if self._futures:
             self._client.cancel(self._futures, force=True)
             self._futures = []
         self._client.close()
+        self._client = None
         if self._cluster is not None:
             self._cluster.close()
+            self._cluster = None
 
 
 def make_executor(workers: int = 1, scheduler: str | None = None) -> Executor:

@@ -66,6 +66,7 @@ __all__ = ["RunSummary", "TrainingOptions", "Terminated", "plan_trials", "genera
 log = logging.getLogger("muonbsm")
 
 _MERGE_ONLY = (".lhe", ".lhe.gz", ".hepmc", ".hepmc3")
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 @dataclass(frozen=True)
@@ -245,11 +246,14 @@ def _signals_raise() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _disk_error(exc: OSError, output: Path, work: WorkDir, need_bytes: float | None) -> MuonbsmIOError:
+def _disk_error(exc: OSError, output: Path, work: WorkDir, need_bytes: float | None, n_shards: int) -> MuonbsmIOError:
     where = Path(exc.filename) if exc.filename else work.root
-    probe = where if where.exists() else output.parent
-    free = shutil.disk_usage(probe).free if probe.exists() else 0
-    need = f"about {need_bytes / 1e6:.0f} MB more ({free / 1e6:.0f} MB free)" if need_bytes else "more space"
+    probe = next((p for p in (where, work.root, output.parent) if p.exists()), None)
+    free = shutil.disk_usage(probe).free if probe is not None else 0
+    if need_bytes:
+        need = f"about {need_bytes / 1e6:.1f} MB more ({free / 1e6:.1f} MB free)"
+    else:  # not even one shard fitted: the free space bounds the size of one shard from below
+        need = f"more than {free / 1e6:.1f} MB (the free space) per shard, for {n_shards} shards"
     what = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
             errno.EACCES: "permission denied", errno.EPERM: "permission denied",
             errno.EROFS: "read-only file system"}.get(exc.errno or 0, exc.strerror or str(exc))
@@ -320,51 +324,60 @@ def generate(
                           "unweighted": unweighted, "training": asdict(training), "shard_format": fmt,
                           "grids": None if grids is None else digest([grid_to_json(g) for g in grids])})
     unit = getattr(process, "unit", "BR")
-    out.parent.mkdir(parents=True, exist_ok=True)
     owned = executor is None
     executor = executor or SerialExecutor()
     work = WorkDir(out)
     done: dict[int, ShardSummary] = {}
     plan: dict[str, Any] = {}
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         with OutputLock(out), _signals_raise():
-            if fresh:
-                work.discard("--fresh")
-                _remove(out)
-            work.prepare(fp)
-            plan = work.load_plan(fp) or {}
-            if not plan:
-                plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grids)
-                work.save_plan(fp, plan)
-            chunks = plan["chunks"]
-            done = work.verified_shards(fp, len(chunks), fmt)
-            if done:
-                log.info("%s: resuming, %d of %d shards verified", work.root, len(done), len(chunks))
-            run_meta = {"process": describe, "seed": seed, "chunk_size": chunk_size, "n_chunks": len(chunks),
-                        "fingerprint": fp, "versions": package_versions(), **(metadata or {})}
-            context = RunContext(process, [grid_from_json(g) for g in plan["grids"]], seed, fp, str(work.root), fmt,
-                                 run_meta, executor.single_thread)
-            tasks = [ShardTask(i, c, n, plan["trials"][c], plan["w_max"][c]) for i, (c, n) in enumerate(chunks) if i not in done]
-            with Progress(sum(plan["trials"]), "generate", enabled=progress) as bar:
-                bar.update(sum(s.n_trials for s in done.values()))
-                checked = False
-                for summary in executor.run(write_shard, context, tasks):
-                    done[summary.index] = summary
-                    bar.update(summary.n_trials)
-                    if not checked:
-                        checked = True
-                        _check_space(out, work, done, plan, merge)
-            shards = [done[i] for i in range(len(chunks))]
-            summary = _summarise(plan, shards, unweighted, seed, unit, fp)
-            meta = {**run_meta, **summary.data_fields()}
-            if merge:
-                _merge(work, shards, out, meta)
-            else:
-                _publish_dataset(work, shards, out, meta, fmt)
+            try:
+                if fresh:
+                    work.discard("--fresh")
+                    _remove(out)
+                work.prepare(fp)
+                plan = work.load_plan(fp) or {}
+                if not plan:
+                    plan = _plan(process, n_events, seed, unweighted, chunk_size, training, grids)
+                    work.save_plan(fp, plan)
+                chunks = plan["chunks"]
+                done = work.verified_shards(fp, len(chunks), fmt)
+                if done:
+                    log.info("%s: resuming, %d of %d shards verified", work.root, len(done), len(chunks))
+                run_meta = {"process": describe, "seed": seed, "chunk_size": chunk_size, "n_chunks": len(chunks),
+                            "fingerprint": fp, "versions": package_versions(), **(metadata or {})}
+                context = RunContext(process, [grid_from_json(g) for g in plan["grids"]], seed, fp, str(work.root), fmt,
+                                     run_meta, executor.single_thread)
+                tasks = [ShardTask(i, c, n, plan["trials"][c], plan["w_max"][c]) for i, (c, n) in enumerate(chunks) if i not in done]
+                with Progress(sum(plan["trials"]), "generate", enabled=progress) as bar:
+                    bar.update(sum(s.n_trials for s in done.values()))
+                    checked = False
+                    for summary in executor.run(write_shard, context, tasks):
+                        done[summary.index] = summary
+                        bar.update(summary.n_trials)
+                        if not checked:
+                            checked = True
+                            _check_space(out, work, done, plan, merge)
+                shards = [done[i] for i in range(len(chunks))]
+                summary = _summarise(plan, shards, unweighted, seed, unit, fp)
+                meta = {**run_meta, **summary.data_fields()}
+                if merge:
+                    _merge(work, shards, out, meta)
+                else:
+                    _publish_dataset(work, shards, out, meta, fmt)
+            except BaseException:
+                # stop the workers (SIGTERM, errors), then remove what they left half-written,
+                # still under the lock: nobody else writes here
+                executor.close(abort=True)
+                for tmp in work.root.glob(".partial-*"):
+                    tmp.unlink(missing_ok=True)
+                raise
     except OSError as exc:
-        if isinstance(exc, MuonbsmIOError) or exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS):
+        if isinstance(exc, MuonbsmIOError) or exc.errno not in _DISK_ERRORS:
             raise
-        raise _disk_error(exc, out, work, _expected_bytes(done, plan, merge) if plan else None) from None
+        raise _disk_error(exc, out, work, _expected_bytes(done, plan, merge) if plan else None,
+                          len(plan.get("chunks", []))) from None
     finally:
         if owned:
             executor.close()
@@ -378,7 +391,8 @@ def _check_space(out: Path, work: WorkDir, done: dict[int, ShardSummary], plan: 
     """Fail early, with the space needed, when the rest of the run cannot fit on the disk."""
     need = _expected_bytes(done, plan, merge)
     if need is not None and need > shutil.disk_usage(work.root).free:
-        raise _disk_error(OSError(errno.ENOSPC, "No space left on device", str(work.root)), out, work, need)
+        raise _disk_error(OSError(errno.ENOSPC, "No space left on device", str(work.root)), out, work, need,
+                          len(plan["chunks"]))
 
 
 def _remove(path: Path) -> None:

@@ -218,3 +218,25 @@ def test_local_workers_and_dask_give_the_same_bytes(tmp_path, phase_space_ic):
     with DaskExecutor(None, workers=2) as ex:
         generate(phase_space_ic, tmp_path / "dask.parquet", 6000, executor=ex, **kwargs)
     assert _tree(tmp_path / "dask.parquet") == _tree(tmp_path / "serial.parquet")
+
+
+def test_source_digest_follows_the_code(tmp_path, monkeypatch):
+    """An edit of any module of the package changes the source hash (so a run restarts)."""
+    import muonbsm
+    import muonbsm.generator
+    from muonbsm.generator import fingerprint
+
+    (tmp_path / "core").mkdir()
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "core" / "a.py").write_text("x = 1\n")
+    (tmp_path / "gen" / "me.py").write_text("def me2(p):\n    return 1.0\n")
+    monkeypatch.setattr(muonbsm, "__path__", [str(tmp_path / "core")])
+    monkeypatch.setattr(muonbsm.generator, "__path__", [str(tmp_path / "gen")])
+    fingerprint.source_digest.cache_clear()
+    try:
+        before = fingerprint.source_digest()
+        (tmp_path / "gen" / "me.py").write_text("def me2(p):\n    return 1.1\n")
+        fingerprint.source_digest.cache_clear()
+        assert fingerprint.source_digest() != before
+    finally:
+        fingerprint.source_digest.cache_clear()
