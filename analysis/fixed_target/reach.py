@@ -391,13 +391,19 @@ def reach_table(card_path: str | Path, details: bool = False) -> list[dict[str, 
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """Plain-text table of :func:`reach_table` rows (``-`` where there is no reach)."""
-    head = (f"{'experiment':14s} {'variant':10s} {'channel':9s} {'m_a[GeV]':>8s} {'C/L[1/TeV]':>11s} "
-            f"{'g_mutau':>10s} {'eff':>8s}")
+    """Plain-text table of :func:`reach_table` rows with MC errors (``-`` where there is no reach)."""
+    def val(v: float | None, err: float | None, fmt: str) -> str:
+        if v is None:
+            return "-"
+        return format(v, fmt) + ("" if err is None else " +- " + format(err, ".2g"))
+
+    head = (f"{'experiment':14s} {'variant':10s} {'channel':9s} {'m_a[GeV]':>8s} {'C/L[1/TeV]':>20s} "
+            f"{'g_mutau':>10s} {'eff':>20s}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        c, g, e = r["c_over_lambda_per_tev"], r["g_mutau"], r["efficiency"]
+        g = r["g_mutau"]
         lines.append(f"{r['experiment']:14s} {r['variant']:10s} {r['channel']:9s} {r['ma_gev']:8.3g} "
-                     f"{'-' if c is None else format(c, '11.4g'):>11s} {'-' if g is None else format(g, '10.3g'):>10s} "
-                     f"{'-' if e is None else format(e, '8.4f'):>8s}")
+                     f"{val(r['c_over_lambda_per_tev'], r.get('c_over_lambda_error'), '.4g'):>20s} "
+                     f"{'-' if g is None else format(g, '10.3g'):>10s} "
+                     f"{val(r['efficiency'], r.get('efficiency_error'), '.4g'):>20s}")
     return "\n".join(lines)

@@ -12,7 +12,8 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reach", help="LFV-ALP reach of NA64-mu, FASERnu2 and a muon fixed target")
     p.add_argument("card", help="reach card (TOML), e.g. samples/alp_reach.toml")
-    p.add_argument("--details", action="store_true", help="add cut-flows, sigma x L and MC errors to the rows")
+    p.add_argument("--details", action="store_true",
+                   help="add cut-flows, sigma x L and the MC events used to the rows (MC errors are always given)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=_main)
 

@@ -101,8 +101,8 @@ def _spinors_into(e: float, px: float, py: float, pz: float, m: float, out: NDAr
     accurate for ultra-relativistic, nearly collinear momenta.
     """
     pa = math.sqrt(px * px + py * py + pz * pz)
-    ep = math.sqrt(e + pa)
-    em = m / ep
+    ep = math.sqrt(max(e + pa, 0.0))
+    em = m / ep if ep > 0.0 else 0.0
     if pz >= 0.0:
         nrm = math.sqrt(2.0 * pa * (pa + pz)) if pa > 0.0 else 1.0
         a = (pa + pz) / nrm if pa > 0.0 else 1.0 + 0.0j
@@ -144,6 +144,10 @@ def _helicity_kernel(p: NDArray, pp: NDArray, k: NDArray, nv: NDArray, d1: NDArr
         v = np.empty(4, np.complex128)
         v2 = np.empty(4, np.complex128)
         for i in range(lo, hi):
+            if d1[i] == 0.0 or d2[i] == 0.0 or not (math.isfinite(d1[i]) and math.isfinite(d2[i])):
+                out[i] = 0.0   # a propagator pole hit exactly (measure zero): no contribution
+                diff[i] = 0.0
+                continue
             _slash_into(nv[i, 0], nv[i, 1], nv[i, 2], nv[i, 3], 0.0, nsl)
             _slash_into(p[i, 0] - k[i, 0], p[i, 1] - k[i, 1], p[i, 2] - k[i, 2],
                         p[i, 3] - k[i, 3], m_out, a1)
