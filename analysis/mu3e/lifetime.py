@@ -25,8 +25,10 @@ s solves
 .. math:: s^2\,\mathcal B_{\rm ref} = \mathcal B_{\rm lim}(c\tau_{\rm ref}/s^2),
 
 whose left side rises and right side falls with s (longer lifetimes lose efficiency), so the
-root is unique (:func:`solve_scale`). Below the grid (c tau < 1 um) the grid's first value is
-used: there :math:`\lambda \ll \sigma_{T,z}` and q = 1 to better than 0.1%.
+root is unique (:func:`solve_scale`). Below :func:`prompt_ctau` (mean lab lengths of ~0.07 sigma,
+where the exponential average of q is 1 to 1e-3) the X is prompt and the limit of the prompt sample is used: the two
+reaches coincide there by construction, and the reweighting (whose weights grow as the
+lifetime shrinks below the mixture's shortest component) is not needed.
 
 Streams (:mod:`muonbsm.seeds`): model ``k`` at mass index ``i`` generates on
 ``("mass", i, "lifetime", k, "generation")`` and simulates chunk ``c`` on
@@ -57,7 +59,7 @@ from muonbsm.io.atomic import atomic_path
 from muonbsm.seeds import int_seed
 from muonbsm.seeds import rng as stream_rng
 
-__all__ = ["SAMPLING_MM", "SAMPLING_IN_SIGMA", "CTAU_GRID_MM", "sampling_means", "DisplacedSignal", "displaced_signal", "limit_vs_ctau", "solve_scale",
+__all__ = ["SAMPLING_MM", "SAMPLING_IN_SIGMA", "CTAU_GRID_MM", "sampling_means", "prompt_ctau", "DisplacedSignal", "displaced_signal", "limit_vs_ctau", "solve_scale",
            "lifetime_reach"]
 
 Array = NDArray[np.float64]
@@ -185,6 +187,27 @@ def limit_vs_ctau(spec: ModelSpec, mass: float, sample: DisplacedSignal, bkg: De
     return {"ctau_mm": np.asarray(ctau_grid, dtype=np.float64), **{k: np.asarray(v) for k, v in out.items()}}
 
 
+def prompt_ctau(vertex: DisplacedVertex, beta_gamma: Array, prompt_efficiency: float, loss: float = 1e-3) -> float:
+    """Proper decay length [mm] below which the X is prompt: the exponential average of
+    1 - q(L) along the better-resolved axis, for the mean lab length beta gamma c tau (99.9%
+    quantile of beta gamma), stays below ``loss`` (trapezoid on a log grid in L, bisection)."""
+    sigma = min(vertex.sigma_transverse_mm, vertex.sigma_longitudinal_mm)
+    L = np.r_[0.0, np.logspace(-6, 2, 4000)] * sigma
+    along_t = vertex.sigma_transverse_mm <= vertex.sigma_longitudinal_mm
+    miss = 1.0 - (vertex.quality(L, 0.0, prompt_efficiency) if along_t else vertex.quality(0.0, L, prompt_efficiency))
+
+    def mean_loss(lam: float) -> float:
+        return float(np.trapezoid(np.exp(-L / lam) / lam * miss, L))
+
+    lo, hi = 1e-6 * sigma, 10.0 * sigma
+    if mean_loss(hi) <= loss:
+        return float(hi / np.quantile(beta_gamma, 0.999))
+    for _ in range(60):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if mean_loss(mid) <= loss else (lo, mid)
+    return float(lo / np.quantile(beta_gamma, 0.999))
+
+
 def solve_scale(br_ref: float, ctau_ref_mm: float, ctau_grid: Array, br_limit: Array) -> float:
     """Coupling scale s with s^2 br_ref = B_lim(ctau_ref / s^2) (module docstring).
 
@@ -225,7 +248,10 @@ def lifetime_reach(factory: SampleFactory, spec: ModelSpec, mass: float, index: 
     if ctau_ref is None:
         raise ValueError(f"models.{spec.name}: a muon-only X needs a stated c tau for the displaced-aware reach")
     sample = displaced_signal(factory, spec, mass, index, model_index, n_points)
-    curve = limit_vs_ctau(spec, mass, sample, bkg, br_ref, decays, pair, settings)
+    ctau_p = prompt_ctau(factory.config.displaced_vertex, sample.beta_gamma, factory.config.efficiency.vertex)
+    grid = np.r_[ctau_p, CTAU_GRID_MM[CTAU_GRID_MM > 1.5 * ctau_p]]
+    curve = limit_vs_ctau(spec, mass, sample, bkg, br_ref, decays, pair, settings, grid)
+    curve["angular"][0], curve["angular_err"][0] = prompt_br_limit, prompt_br_error  # prompt below ctau_p
     power = 1.0 if spec.squared else 2.0
     ref = spec.reference_value
     s_prompt = math.sqrt(prompt_br_limit / br_ref)

@@ -61,3 +61,17 @@ def test_solve_scale_against_closed_forms() -> None:
     assert solve_scale(br_ref, 20 * ctau_ref, grid, b0 * (grid / c0) ** a) > s
     with pytest.raises(ValueError, match="br_limit"):
         solve_scale(br_ref, ctau_ref, grid, np.r_[np.inf, np.ones(24)])
+
+
+@pytest.mark.parametrize("form", ["chi2", "gaussian", "step"])
+def test_prompt_threshold(form: str) -> None:
+    """Below prompt_ctau the vertex quality costs <= 1e-3 on average (checked by sampling L)."""
+    import dataclasses
+
+    from muonbsm.analysis.mu3e.lifetime import prompt_ctau
+
+    dv = dataclasses.replace(DisplacedVertex(), form=form)
+    ctau = prompt_ctau(dv, np.array([0.5, 2.0]), 0.9)
+    L = np.random.default_rng(2).exponential(2.0 * ctau, 1_000_000)
+    loss = 1.0 - float(np.mean(dv.quality(L, 0.0, 0.9)))
+    assert 0.7e-3 < loss < 1.3e-3
