@@ -59,9 +59,11 @@ __all__ = [
 
 
 class Process(Protocol):
-    """What :mod:`muonbsm.generator.sampling` needs of a physics process."""
+    """What :mod:`muonbsm.generator.sampling` needs of a physics process (one phase-space
+    channel); a multi-channel process instead lists its channels (:func:`channels_of`)."""
 
-    dim: int
+    @property
+    def dim(self) -> int: ...
 
     def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], Any]: ...
 
@@ -93,7 +95,7 @@ class Grid:
         return u, jac
 
 
-def channels_of(process: Process) -> list[Process]:
+def channels_of(process: Any) -> list[Process]:
     """The phase-space channels of ``process`` (itself if it has none)."""
     return list(getattr(process, "channels", [process]))
 

@@ -97,6 +97,11 @@ def _process_sections(card: dict[str, Any], loc: str) -> None:
         check_mee_window(card["cuts"]["mee_window"], f"{loc.rstrip(':')}: [cuts] mee_window")
     if card["model"] is not None:
         _model_couplings(card["model"], loc.rstrip(":") + ": [model]")
+        m = card["model"]
+        electron = m["name"] == "dark-photon" or any(m[c] != 0.0 for c in ("g_e", "g_v_e", "g_a_e"))
+        if not card["process"]["prompt"] and not electron and m["ctau"] is None:
+            raise CardError(f"{loc.rstrip(':')}: [model] ctau: required with [process] prompt = false for a muon-only X "
+                            "(its lifetime does not follow from the couplings once BR(X -> ee) = 1 is assumed)")
     if card["alp"] is not None:
         a = card["alp"]
         check_alp_kinematics(a["target"], a["beam_energy"], a["m_a"], a["t_max"],

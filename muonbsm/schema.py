@@ -226,7 +226,9 @@ class Quantity(Key):
     default_unit: str = ""
 
     def convert(self, value: Any, loc: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (_number(value) and not math.isfinite(value)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.fail(loc, value)
+        if isinstance(value, (int, float)) and not math.isfinite(value):
             raise self.fail(loc, value)
         text = f"{value!r}{self.default_unit}" if _number(value) and self.default_unit else value
         try:

@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from muonbsm.analysis.fixed_target.bands import amu_band, id_cmb_band, load_bound, relic_line
 from muonbsm.analysis.fixed_target.signal import signal_events
 from muonbsm.analysis.fixed_target.reach import reach_table
+from muonbsm import seeds
 from muonbsm.detector.fixed_target.features import event_features
 
 __all__ = ["decay_length_histograms", "plot_fig5", "plot_reach", "main"]
@@ -49,9 +50,9 @@ def decay_length_histograms(energies: Sequence[float], masses: Sequence[float], 
     ``bins``: log10(L / mm) edges. Keys ``(E [GeV], m_a [GeV], tau index)``; C/Lambda = 1 TeV^-1.
     """
     out = {}
-    for e in energies:
-        for m in masses:
-            rng = np.random.default_rng([seed, int(e), int(10 * m)])
+    for i, e in enumerate(energies):
+        for j, m in enumerate(masses):
+            rng = seeds.rng(seed, "plots", "sample", i * len(masses) + j)  # by index, never from the floats
             ev = signal_events(target, e, m, "visible", n, rng)
             f = event_features(ev, 1.0, rng)
             for i in (0, 1):

@@ -82,7 +82,8 @@ class Beam:
         """
         f_default = {-1: 1.0, 1: 0.0, 0: 0.5}[self.charge]
         if self.spectrum_file is None:
-            return np.array([float(self.energy_gev)]), np.array([1.0]), np.array([f_default])
+            assert self.energy_gev is not None  # the schema requires exactly one of the two
+            return np.array([self.energy_gev]), np.array([1.0]), np.array([f_default])
         e, dnde, fmin = read_spectrum(self.spectrum_file)
         if self.charge != 0:
             fmin = np.full_like(e, f_default)
@@ -101,6 +102,8 @@ class Beam:
         """Muons on target: ``n_muons``, or the integral of the spectrum file's dN/dE."""
         if self.n_muons is not None:
             return float(self.n_muons)
+        if self.spectrum_file is None:
+            raise CardError("beam: n_muons is required without a spectrum_file")
         e, dnde, _ = read_spectrum(self.spectrum_file)
         return float(np.trapezoid(dnde, e))
 
@@ -286,7 +289,7 @@ def parse_experiment(d: dict[str, Any], base: Path | None = None) -> Experiment:
 def load_experiments(path: str | Path | None = None) -> list[Experiment]:
     """Experiments of a TOML file (``[[experiment]]`` tables); default: the package data file."""
     if path is None:
-        data = tomllib.loads(resources.files("muonbsm.detector").joinpath("data", DEFAULT_FILE).read_text())
+        data = tomllib.loads((resources.files("muonbsm.detector") / "data" / DEFAULT_FILE).read_text())
         name, base = DEFAULT_FILE, None
     else:
         data = read_toml(path, "experiments file")

@@ -251,7 +251,7 @@ def config_from_dict(data: Mapping[str, Any], base_dir: Path | None = None, sour
         max_turns=d["recurl"]["max_turns"])
     sel, mp, ef, rs = d["selection"], d["maps"], d["efficiency"], d["resolution"]
     cb = rs["crystal_ball"]
-    resolution = Resolution(rs["momentum_short_gev"], rs["momentum_long_gev"], tuple(rs["mee_rms_gev"]),  # type: ignore[arg-type]
+    resolution = Resolution(rs["momentum_short_gev"], rs["momentum_long_gev"], tuple(rs["mee_rms_gev"]),
                             rs["mee_rms_slope"], cb["enabled"], cb["alpha"], cb["n"])
     vertex = DisplacedVertex(**d["displaced_vertex"]) if d["displaced_vertex"] else DisplacedVertex(enabled=False)
     return Mu3eConfig(d["name"], geometry, Selection(sel["pt_min_gev"], sel["inner_recurl_short"], sel["sample_vertex"]),
@@ -269,6 +269,5 @@ def replace_value(config: Mu3eConfig, dotted: str, value: Any) -> Mu3eConfig:
     head, _, rest = dotted.partition(".")
     if not dataclasses.is_dataclass(config) or head not in {f.name for f in dataclasses.fields(config)}:
         raise ValueError(f"dotted: {dotted!r} does not name a configuration field")
-    if not rest:
-        return dataclasses.replace(config, **{head: value})
-    return dataclasses.replace(config, **{head: replace_value(getattr(config, head), rest, value)})
+    new = value if not rest else replace_value(getattr(config, head), rest, value)
+    return dataclasses.replace(config, **{head: new})  # type: ignore[arg-type]  # field chosen at run time

@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
-    from muonbsm.generator.sampling import Process
     from muonbsm.models.mu3e import XModel
+
+#: What :func:`build_process` returns: a :class:`~muonbsm.generator.sampling.Process` or a
+#: multi-channel process with ``channels`` (see :func:`~muonbsm.generator.sampling.channels_of`).
+Process = Any
 
 __all__ = ["ProcessName", "XModelName", "PROCESSES", "X_MODELS", "FORMATS", "MERGE_ONLY", "COUPLINGS", "x_model",
            "build_process", "output_suffix"]

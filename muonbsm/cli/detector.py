@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 
-from muonbsm.cli.common import emit
+from muonbsm.cards import MAX_EVENTS
+from muonbsm.cli.common import Parser, emit, flag
+from muonbsm.schema import Int
 
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("detector", help="parametrised detectors")
-    kinds = p.add_subparsers(dest="kind", required=True)
+    kinds = p.add_subparsers(dest="kind", required=True, parser_class=Parser)
     q = kinds.add_parser("table", help="Mu3e efficiency table per sample (value ± MC error), with optional "
                                        "experimental reference")
     q.add_argument("--samples", default="phase-space,ic,dark-photon:20MeV",
@@ -26,10 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--input", nargs="+", metavar="FILE",
                    help="event files or dataset directories to tabulate instead of --samples (sample name = "
                         "file stem)")
-    q.add_argument("--events", type=int, default=50_000, help="events per generated sample (default %(default)s)")
+    flag(q, "--events", Int(1, MAX_EVENTS, help="events per generated sample (default 50000)"), default=50_000)
     q.add_argument("--config", help="detector configuration TOML (default: the packaged phase-I file)")
     q.add_argument("--reference", help="CSV of experimental numbers (sample,step,value) to compare with")
-    q.add_argument("--seed", type=int, default=1, help="master seed of generation and detector (default %(default)s)")
+    flag(q, "--seed", Int(0, help="master seed of generation and detector (default 1)"), default=1)
     q.add_argument("--json", action="store_true", help="print the rows as JSON")
     q.set_defaults(func=_table)
 

@@ -93,6 +93,8 @@ MALFORMED = [
     (_with(SIGNAL, "model", epsilon=0.0), CardError, "[model] epsilon: model 'dark-photon' needs epsilon > 0"),
     (_with(SIGNAL, "model", g_e=1e-5), CardError, "[model] g_e: not a coupling of model 'dark-photon'"),
     (_with(SIGNAL, "model", ctau="1cm"), CardError, "[model] ctau: the lifetime of model 'dark-photon'"),
+    ({**SIGNAL, "process": {"name": "mu3e-signal", "prompt": False}, "model": {"name": "scalar", "mass": "20MeV", "g_mu": 1e-4}},
+     CardError, "[model] ctau: required with [process] prompt = false for a muon-only X"),
     (_with(ALP, "alp", beam_charge=0), CardError, "[alp] beam_charge: got 0; allowed: one of -1, +1"),
     (_with(ALP, "alp", target="Fe"), CardError, "[alp] target: got 'Fe'"),
     (_with(ALP, "alp", beam_energy="3GeV"), PhysicsRangeError, "[alp] beam_energy: 3 GeV is below the threshold"),
