@@ -108,3 +108,22 @@ def test_model_validation() -> None:
     with pytest.raises(ValueError, match="q_target"):
         solve_mu(np.ones(2), np.ones(2), q_target=0.0)
     assert np.isinf(solve_mu(np.zeros(3), np.ones(3)))
+
+
+def test_binned_model_as_weighted_hist() -> None:
+    """The templates come back as hist.Hist with weighted storage: values and variances
+    equal a direct numpy histogram of the weights and the squared weights."""
+    import hist
+
+    g = np.random.default_rng(4)
+    x, y, w = g.random(500), g.random(500), g.exponential(size=500)
+    m = fill_2d((x, y), w, (x, y), 2 * w, ((0.0, 1.0), (0.0, 1.0)), (4, 5), n_decays=3.0, signal_br=1.0)
+    hs, hb = m.histograms()
+    assert isinstance(hs, hist.Hist) and hs.storage_type is hist.storage.Weight
+    ref, _, _ = np.histogram2d(x, y, bins=(4, 5), range=((0, 1), (0, 1)), weights=3.0 * w)
+    ref2, _, _ = np.histogram2d(x, y, bins=(4, 5), range=((0, 1), (0, 1)), weights=(3.0 * w) ** 2)
+    np.testing.assert_allclose(hs.values(), ref)
+    np.testing.assert_allclose(hs.variances(), ref2)
+    np.testing.assert_allclose(hb.values(), 2 * ref)
+    with pytest.raises(ValueError, match="edges"):
+        m.subset(np.arange(m.n_bins) < 3).histograms()
