@@ -2,24 +2,25 @@
 
 Presets (PDG "Atomic and nuclear properties of materials"): Pb and W, with Z, A [g/mol],
 density [g/cm^3], radiation length X0 [cm], nuclear interaction length [cm]; the atom
-density ``n = rho N_A / A`` [cm^-3] and nuclear mass ``M = A u`` [GeV] (u = 0.9314941 GeV,
-atomic-mass approximation) are derived. Any other nucleus: ``make_target(Z, A)``.
+density ``n = rho N_A / A`` [cm^-3] (natural element) is derived. Any other nucleus:
+``make_target(Z, A)``.
 
-Event files name the nucleus by the PDG code ``100ZZZAAA0`` (RPP "Monte Carlo particle
-numbering scheme") of one isotope, the most abundant one, which is also the one with a
+The scattering nucleus is one isotope, the most abundant, which is also the one with a
 nuclear-PDF grid (EPS09, used by Pythia 8 for nuclear beams: ``EPS09LOR_208`` ships with
-Pythia 8.3). One table, the presets below, holds code and mass together:
+Pythia 8.3). Event files name it by its PDG code ``100ZZZAAA0`` (RPP "Monte Carlo particle
+numbering scheme"), and the kinematics and cross section use its mass, the (atomic) mass of
+that code in the :mod:`particle` tables, which is also the mass Pythia 8 gives it (208Pb:
+193.72902 GeV), so that a reader's energy-momentum check closes. One table, the presets:
 
-======  ==  =========  =======  ==========  ==========================================
-target  Z   A [g/mol]  isotope  PDG code    mass used, M = A u [GeV]
-======  ==  =========  =======  ==========  ==========================================
-Pb      82  207.2      208      1000822080  193.006 (``particle``'s 208Pb: 193.729, +0.37%)
-W       74  183.84     184      1000741840  171.246 (``particle``'s 184W: 171.349, +0.06%)
-======  ==  =========  =======  ==========  ==========================================
+======  ==  =========  =======  ==========  =====================  =========================
+target  Z   A [g/mol]  isotope  PDG code    mass used M [GeV]      A u (natural element)
+======  ==  =========  =======  ==========  =====================  =========================
+Pb      82  207.2      208      1000822080  193.729 (208Pb)        193.006 (-0.37%)
+W       74  183.84     184      1000741840  171.349 (184W)         171.246 (-0.06%)
+======  ==  =========  =======  ==========  =====================  =========================
 
-The kinematics and the cross section use the mass of the natural element (the average over
-its isotopes, as the atom density does); the file's code names its most abundant isotope. A
-user target without ``isotope`` writes the isotope ``round(A)``.
+A user target writes the isotope ``isotope`` (default ``round(A)``); its mass is that
+isotope's in :mod:`particle`, or (mass number) x u (u = 0.9314941 GeV) for one it does not list.
 
 >>> t = get_target("Pb")
 >>> t.Z, round(t.n_atoms_cm3 / 1e22, 3), t.pdg
@@ -29,8 +30,10 @@ user target without ``isotope`` writes the isotope ``round(A)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import scipy.constants as _codata
+from particle import Particle, ParticleNotFound
 
 __all__ = ["Target", "TARGETS", "ATOMIC_MASS_UNIT_GEV", "make_target", "get_target", "nucleus_pdg"]
 
@@ -60,8 +63,8 @@ class Target:
 
     @property
     def nucleus_mass(self) -> float:
-        """Nuclear mass M = A u in GeV."""
-        return self.A * ATOMIC_MASS_UNIT_GEV
+        """Mass [GeV] of the isotope of :attr:`pdg` (``particle`` tables; mass number x u if not listed)."""
+        return _isotope_mass(self.pdg)
 
     @property
     def n_atoms_cm3(self) -> float:
@@ -69,6 +72,15 @@ class Target:
         if self.density_g_cm3 is None:
             raise ValueError(f"target {self.name!r} has no density; pass density_g_cm3")
         return self.density_g_cm3 * _N_A / self.A
+
+
+@lru_cache(maxsize=None)
+def _isotope_mass(pdg: int) -> float:
+    """Mass [GeV] of the nucleus code ``pdg`` in :mod:`particle`, else (mass number) x u."""
+    try:
+        return Particle.from_pdgid(pdg).mass * 1e-3
+    except ParticleNotFound:
+        return (pdg // 10) % 1000 * ATOMIC_MASS_UNIT_GEV
 
 
 def nucleus_pdg(Z: int, A: int) -> int:

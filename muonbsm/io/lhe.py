@@ -285,4 +285,4 @@ def read_lhe(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
             cols[k] = np.zeros(len(table))
         scalars = {}
     jagged = {k: ak.unflatten(np.asarray(cols[k]).astype(_DTYPES.get(k, np.float64)), counts) for k in PARTICLE_FIELDS}
-    return from_jagged(jagged, head[:, 2], **scalars), meta
+    return from_jagged(jagged, np.ascontiguousarray(head[:, 2]), **scalars), meta

@@ -279,3 +279,13 @@ def test_fewer_events_than_declared_raise(tmp_path):
     (tmp_path / "a.lhe").write_text(text[:first] + text[text.index("</event>", first) + len("</event>\n"):])
     with pytest.raises(IntegrityError, match="4 of the 5 events"):
         io.read(tmp_path / "a.lhe")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".root", ".hepmc3"])
+def test_events_read_from_lhe_convert_to_every_format(tmp_path, suffix):
+    events = record(4)
+    io.write(events, tmp_path / "a.lhe", META)
+    back, meta = io.read(tmp_path / "a.lhe")
+    io.write(back, tmp_path / f"b{suffix}", meta)
+    again, _ = io.read(tmp_path / f"b{suffix}")
+    assert_same(again, events)

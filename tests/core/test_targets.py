@@ -10,8 +10,8 @@ def test_presets():
     assert (pb.Z, pb.A, w.Z, w.A) == (82, 207.2, 74, 183.84)
     assert pb.n_atoms_cm3 == pytest.approx(3.299e22, rel=1e-3)
     assert w.n_atoms_cm3 == pytest.approx(6.322e22, rel=1e-3)
-    assert pb.nucleus_mass == pytest.approx(193.0, rel=1e-3)
-    assert w.nucleus_mass == pytest.approx(171.25, rel=1e-3)
+    assert pb.nucleus_mass == pytest.approx(193.729, rel=1e-6)  # 207.9766521 u, the 208Pb atom
+    assert w.nucleus_mass == pytest.approx(171.349, rel=1e-5)  # 183.9509312 u
     assert pb.x0_cm == pytest.approx(0.5612) and w.x0_cm == pytest.approx(0.3504)
     assert get_target(pb) is pb
 
@@ -23,7 +23,8 @@ def test_unknown_target_lists_known():
 
 def test_user_target():
     t = make_target(26, 55.845, density_g_cm3=7.874)
-    assert t.nucleus_mass == pytest.approx(52.02, rel=1e-3)
+    assert t.nucleus_mass == pytest.approx(52.103, rel=1e-4)  # 56Fe: 55.9349363 u
+    assert make_target(26, 55.845, isotope=99).nucleus_mass == pytest.approx(99 * 0.9314941, rel=1e-6)  # unlisted
     assert t.n_atoms_cm3 == pytest.approx(8.49e22, rel=1e-2)
     with pytest.raises(ValueError, match="Z must"):
         make_target(0, 10)
