@@ -136,6 +136,8 @@ def write_outputs(prompt_rows: list[dict], life_rows: list[dict], models: list[M
             n = max(decays)
             keep = [k for k in limits if k.endswith(f"{n:.2g} decays")]
             names = {k: k.replace(f", {n:.2g} decays", "") for k in keep}  # the caption states the exposure
+            kind = {"bump": "C0:", "prompt": "C1-", "displaced": "C3-."}
+            styles = {k: next(v for w, v in kind.items() if w in k) for k in keep}
             existing = default_limits() + [read_limit(f) for f in limit_files]
             path = out / "reach_dark_photon_limits.png"
             plot_reach(np.array(sel_m), {names[k]: limits[k] for k in keep}, (), r"$\varepsilon^2$", path,
