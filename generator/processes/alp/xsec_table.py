@@ -11,7 +11,6 @@ The cache is a JSON file per configuration (target, C/Lambda, theta, t_max, prec
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from muonbsm.constants import M_MU, M_TAU
+from muonbsm.hashing import digest
 from muonbsm.generator.processes.alp.cross_section import alp_cross_section
 from muonbsm.generator.progress import Progress
 from muonbsm.generator.processes.alp.kinematics import threshold_energy
@@ -69,7 +69,7 @@ def compute_grid(target: str | Target, energies: ArrayLike, masses: ArrayLike, *
     cache_file = None
     cache: dict[str, list[float]] = {}
     if use_cache:
-        key = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16]
+        key = digest(cfg)[:16]
         cache_file = Path(cache_dir or default_cache_dir()) / f"alp_xsec_{tgt.name}_{key}.json"
         if cache_file.exists():
             cache = json.loads(cache_file.read_text())["points"]
