@@ -42,8 +42,6 @@ def run_card(card: dict[str, Any], scheduler: str | None = None, progress: bool 
 def _main(args: argparse.Namespace) -> int:
     import sys
 
-    from muonbsm.generator.generate import Terminated
-
     card = load_card(args.card)
     for key in ("events", "output", "seed"):
         if getattr(args, key) is not None:
@@ -51,6 +49,8 @@ def _main(args: argparse.Namespace) -> int:
     merged = args.merge or card["run"]["merge"] or output_suffix(card["run"]["output"]) in MERGE_ONLY
     check_output(card["run"]["output"], "--output" if args.output is not None else f"{args.card}: [run] output",
                  dataset=not merged)
+    from muonbsm.generator.generate import Terminated  # heavy (numba, awkward): only after the input is valid
+
     try:
         out = run_card(card, args.scheduler, workers=args.workers, merge=args.merge or None, fresh=args.fresh)
     except Terminated as exc:

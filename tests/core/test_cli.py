@@ -164,3 +164,18 @@ def test_every_format_round_trips(suffix, tmp_path, capsys):
 def test_version():
     status, out, _ = muonbsm("--version")
     assert status == 0 and out.startswith("muonbsm ")
+
+
+@pytest.mark.parametrize("args", [["generate", "CARD"], ["generate", str(SAMPLES / "mu3e_ic.toml"), "--events", "-5"],
+                                  ["rate", "signal", "--model", "dark-photon", "--mass", "200MeV", "--epsilon", "1"],
+                                  ["xsec", "alp", "--energy", "3GeV", "--ma", "2"]])
+def test_bad_input_is_reported_before_heavy_imports(args, tmp_path):
+    """The message must not wait for numba, awkward or the generator (the 2 s budget of issue 10)."""
+    card = _card(tmp_path, RUN + '[process]\nname = "mu3e-ic"\n[training]\noverweight_fraction = 2.0\n')
+    script = ("import sys\nfrom muonbsm.cli import main\n"
+              "try:\n    code = main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+              "heavy = [m for m in ('numba', 'awkward', 'muonbsm.generator.generate', 'muonbsm.io') if m in sys.modules]\n"
+              "print(code, heavy)\n")
+    res = subprocess.run([sys.executable, "-c", script, *[str(card) if a == "CARD" else a for a in args]],
+                         capture_output=True, text=True)
+    assert res.stdout.strip() == "2 []", res.stdout + res.stderr
