@@ -56,7 +56,8 @@ from muonbsm.generator.decays.tau_br import BRANCHING_FRACTIONS, MODE_SPECS, PDG
 from muonbsm.generator.decays.tau_currents_3pi import three_pion_current
 from muonbsm.generator.decays.tau_currents_kaons import kaon_current
 from muonbsm.generator.decays.tau_currents_multipion import five_pion_current, four_pion_current
-from muonbsm.generator.decays.tau_sampling import Sampler, build_sampler
+from muonbsm.generator.decays import tau_pilots
+from muonbsm.generator.decays.tau_sampling import QTable, Sampler, build_sampler, channels
 from muonbsm.generator.dirac import minkowski_dot
 from muonbsm.generator.phase_space import boost
 
@@ -120,12 +121,20 @@ def _me_weight(mode: TauMode, mom: NDArray, pol: NDArray) -> NDArray:
 
 
 @lru_cache(maxsize=None)
-def _sampler(code: int) -> Sampler | None:
-    """Multichannel sampler of a mode with two or more hadrons (None: flat GENBOD)."""
+def _sampler(code: int, use_stored: bool = True) -> Sampler | None:
+    """Multichannel sampler of a mode with two or more hadrons (None: flat GENBOD).
+
+    Taken from the stored pilots (:mod:`~muonbsm.generator.decays.tau_pilots`) when they match
+    the sources, else built from its fixed-seed pilot.
+    """
     mode = MODES[code]
     if mode.model in ("lepton", "pseudoscalar"):
         return None
     ids = mode.daughters[:-1]
+    stored = tau_pilots.load() if use_stored else None
+    if stored is not None:
+        table = QTable(stored[f"edges_{code}"], stored[f"cdf_{code}"], stored[f"density_{code}"])
+        return Sampler(channels(ids), stored[f"alphas_{code}"], table, np.array([_mass(c) for c in ids]))
     zero = np.zeros(1)
 
     def me0(mom: NDArray) -> NDArray:
@@ -143,18 +152,25 @@ def _proposal(mode: TauMode, n: int, rng: np.random.Generator) -> tuple[NDArray,
 
 
 @lru_cache(maxsize=None)
-def _max_weight(code: int) -> tuple[float, float, float]:
+def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float]:
     """Envelope of the phase-space x matrix-element weight: (max at P = 0, max over P = +-1, mean).
 
     The weight is linear in P, w = w0 + P w1 = (1 - |P|) w0 + |P| (w0 +- w1), so
     ``(1 - |P|) M0 + |P| M1`` bounds it for every |P| <= 1; its mean does not depend on P
     (the P term is odd under the random orientation). From a fixed-seed pilot run of 10^5
     candidates (3 x 10^4 for channels with BR < 1 %); maxima carry a safety factor 1.3 and a
-    warning is issued if a weight ever exceeds the envelope.
+    warning is issued if a weight ever exceeds the envelope. Stored pilots are used when they
+    match the sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
     """
+    stored = tau_pilots.load() if use_stored else None
+    if stored is not None:
+        m0, m1, mean = (float(x) for x in stored[f"envelope_{code}"])
+        return m0, m1, mean
     mode = MODES[code]
     rng = np.random.default_rng(20240 + code)
-    mom, w_ps = _proposal(mode, 100_000 if mode.br > 0.01 else 30_000, rng)
+    sampler = _sampler(code, use_stored)
+    n = 100_000 if mode.br > 0.01 else 30_000
+    mom, w_ps = kin.nbody_rest(M_TAU, _masses(mode), n, rng) if sampler is None else sampler.propose(n, rng)
     w = [w_ps * _me_weight(mode, mom, np.full(len(w_ps), s)) for s in (0.0, -1.0, 1.0)]
     return 1.3 * float(np.max(w[0])), 1.3 * float(max(np.max(w[1]), np.max(w[2]))), float(np.mean(w[0]))
 

@@ -10,7 +10,9 @@ resonances decay. The decay vertex is sampled as in the fast decayer (beta gamma
 This is a Python loop over taus (about 2e3 decays/s): use it for validation.
 
 Mode codes are those of :mod:`muonbsm.generator.decays.tau`, matched on the final-state
-content (K_S/K_L counted as K0); -1 for final states outside the table.
+content (exactly for the modes listed with K_S/K_L, with K_S/K_L counted as K0 for the modes
+listed with K0); -1 for final states outside the table. ``mode=`` forces one mode's channels
+(per-mode validation; the channel switches are reset on every call).
 """
 
 from __future__ import annotations
@@ -55,13 +57,41 @@ def _pythia(decay_pi0: bool) -> Any:
 _SELF_CONJUGATE = (22, 111, 130, 310)
 
 
-def _mode_key(ids: list[int]) -> tuple:
-    return tuple(sorted(Counter(311 if abs(i) in (130, 310, 311) else i for i in ids).items()))
+def _mode_key(ids: list[int], merge: bool = True) -> tuple:
+    """Final-state content; ``merge``: K_S, K_L, K0, Kbar0 all as 311 (modes listed with K0)."""
+    kaons = (130, 310, 311) if merge else (311,)
+    return tuple(sorted(Counter(311 if abs(i) in kaons else i for i in ids).items()))
 
 
 @lru_cache(maxsize=1)
 def _mode_table() -> dict[tuple, int]:
-    return {_mode_key(list(m.daughters)): code for code, m in enumerate(MODES)}
+    """Content -> mode code: exact for modes with explicit K_S/K_L, K0-merged for K0 modes."""
+    table = {}
+    for code, m in enumerate(MODES):
+        explicit = any(abs(d) in (130, 310) for d in m.daughters)
+        table[(explicit, _mode_key(list(m.daughters), merge=not explicit))] = code
+    return table
+
+
+def _lookup(ids: list[int]) -> int:
+    table = _mode_table()
+    return table.get((True, _mode_key(ids, merge=False)), table.get((False, _mode_key(ids)), -1))
+
+
+def _force(py: Any, mode: int | None) -> None:
+    """Switch Pythia's tau channels: all on (``mode`` None) or only those giving fast-decayer ``mode``."""
+    entry = py.particleData.particleDataEntryPtr(15)
+    target = None if mode is None else _mode_key(list(MODES[mode].daughters), merge=not any(abs(d) in (130, 310) for d in MODES[mode].daughters))
+    matched = 0
+    for i in range(entry.sizeChannels()):
+        ch = entry.channel(i)
+        products = [ch.product(k) for k in range(ch.multiplicity())]
+        explicit = mode is not None and any(abs(d) in (130, 310) for d in MODES[mode].daughters)
+        on = target is None or _mode_key(products, merge=not explicit) == target
+        ch.onMode(1 if on else 0)
+        matched += on
+    if not matched:
+        raise ValueError(f"Pythia 8 has no tau channel for mode {mode} ({MODES[mode].name})")
 
 
 def decay_taus_pythia(
@@ -73,8 +103,12 @@ def decay_taus_pythia(
     production_vertex: ArrayLike | None = None,
     mother_index: ArrayLike | None = None,
     decay_pi0: bool = False,
+    mode: int | None = None,
 ) -> DecayResult:
     """Decay taus ``p_tau`` ``(n, 4)`` (E, px, py, pz) [GeV], ids ``pdg`` (+-15) with Pythia 8.
+
+    ``mode`` (a fast-decayer mode code) forces Pythia into the channels of its tau decay table
+    with that final state (for per-mode validation); None: Pythia's own branching ratios.
 
     Same arguments and output as :func:`muonbsm.generator.decays.tau.decay_taus` (helicity
     ``polarization`` in [-1, 1], vertices [mm]); Pythia is seeded from ``rng``. With
@@ -96,7 +130,8 @@ def decay_taus_pythia(
     mother = np.zeros(n, dtype=np.int64) if mother_index is None else np.broadcast_to(np.asarray(mother_index), (n,))
     py = _pythia(decay_pi0)
     py.rndm.init(int(rng.integers(1, 900_000_000)))
-    event, table = py.event, _mode_table()
+    _force(py, mode)
+    event = py.event
     moms: list[list[float]] = []
     ids: list[int] = []
     counts = np.zeros(n, dtype=np.int64)
@@ -112,8 +147,7 @@ def decay_taus_pythia(
         ids.extend(int(p.id()) for p in fs)
         moms.extend([p.e(), p.px(), p.py(), p.pz()] for p in fs)
         counts[i] = len(fs)
-        key = _mode_key([int(p.id()) if pdg[i] == 15 or p.id() in _SELF_CONJUGATE else -int(p.id()) for p in fs])
-        modes[i] = table.get(key, -1)
+        modes[i] = _lookup([int(p.id()) if pdg[i] == 15 or p.id() in _SELF_CONJUGATE else -int(p.id()) for p in fs])
     flat_pdg = np.array(ids, dtype=np.int64)
     pabs = np.linalg.norm(p_tau[:, 1:], axis=1)
     parent = np.column_stack([np.sqrt(pabs**2 + M_TAU**2), p_tau[:, 1:]])

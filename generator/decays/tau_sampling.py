@@ -15,6 +15,9 @@ alpha_c (15 % flat, the rest shared equally), the phase-space density of a candi
 
 (James, CERN 68-15: dPhi_n is proportional to prod_i p*_i dm_i dOmega_i) and its weight is 1/f(x),
 so that candidates weighted by w |M|^2 follow the decay distribution for any channel mixture.
+The alpha_c start at 15 % flat and equal shares and are then optimised in three pilot rounds of
+2 x 10^4 candidates by the variance-reducing update alpha_c <- alpha_c sqrt(<f_c w^2 / f>)
+(Kleiss & Pittau, Comput. Phys. Commun. 83 (1994) 141), with a floor of 2 %.
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ from muonbsm.constants import M_TAU
 from muonbsm.events import charge_of
 from muonbsm.generator.decays import kinematics as kin
 
-__all__ = ["Channel", "Sampler", "channels", "build_sampler"]
+__all__ = ["Channel", "QTable", "Sampler", "channels", "build_sampler"]
 
 F64 = NDArray[np.float64]
 _RHO, _KSTAR, _OMEGA = (0.775, 0.149), (0.892, 0.050), (0.782, 0.0085)
-_FLAT_FRACTION, _BW_FRACTION, _Q_BINS = 0.15, 0.8, 100
+_FLAT_FRACTION, _BW_FRACTION, _Q_BINS, _ALPHA_ITERATIONS = 0.15, 0.8, 100, 3
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def _chain_pstar(ch: Channel, masses: F64, mom: F64) -> tuple[F64, F64]:
 
 
 @dataclass(frozen=True)
-class _QTable:
+class QTable:
+    """Tabulated density of the hadronic mass Q [GeV]: bin edges, cumulative and per-bin density."""
+
     edges: F64
     cdf: F64
     density: F64
@@ -119,18 +124,20 @@ class _QTable:
         return self.density[b]
 
 
-def _density(chs: tuple[Channel, ...], alphas: F64, table: _QTable, masses: F64, mom: F64, q_mass: F64) -> F64:
-    total = np.zeros(len(mom))
-    for ch, alpha in zip(chs, alphas):
+def _channel_densities(chs: tuple[Channel, ...], table: QTable, masses: F64, mom: F64, q_mass: F64) -> F64:
+    """Phase-space density f_c(x) of every channel at the candidates, ``(n, channels)``."""
+    out = np.empty((len(mom), len(chs)))
+    g_q = table.pdf(q_mass)
+    for c, ch in enumerate(chs):
         sub, pstar = _chain_pstar(ch, masses, mom)
-        g = table.pdf(q_mass)
+        g = g_q.copy()
         for lo, hi, j in _levels(ch, masses, sub, q_mass):
             g = g * _level_pdf(ch, j, sub[:, j - 2], lo, hi)
-        total += alpha * g / pstar
-    return total
+        out[:, c] = g / pstar
+    return out
 
 
-def _sample_channel(ch: Channel, table: _QTable, masses: F64, n: int, rng: np.random.Generator) -> F64:
+def _sample_channel(ch: Channel, table: QTable, masses: F64, n: int, rng: np.random.Generator) -> F64:
     m = masses.size
     q_mass, _ = table.sample(n, rng)
     mp = masses[list(ch.perm)]
@@ -158,7 +165,7 @@ class Sampler:
 
     channels: tuple[Channel, ...]
     alphas: F64
-    table: _QTable
+    table: QTable
     masses: F64
 
     def propose(self, n: int, rng: np.random.Generator) -> tuple[F64, F64]:
@@ -169,7 +176,7 @@ class Sampler:
             idx = np.flatnonzero(pick == c)
             mom[idx] = _sample_channel(self.channels[c], self.table, self.masses, idx.size, rng)
         q_mass = kin.invariant_mass(mom[:, :-1].sum(axis=1))
-        return mom, 1.0 / _density(self.channels, self.alphas, self.table, self.masses, mom, q_mass)
+        return mom, 1.0 / (_channel_densities(self.channels, self.table, self.masses, mom, q_mass) @ self.alphas)
 
 
 def build_sampler(hadron_ids: tuple[int, ...], hadron_masses: tuple[float, ...], me0: Callable[[F64], F64], seed: int) -> Sampler:
@@ -187,4 +194,15 @@ def build_sampler(hadron_ids: tuple[int, ...], hadron_masses: tuple[float, ...],
     edges = np.linspace(masses.sum(), M_TAU, _Q_BINS + 1)
     hist, _ = np.histogram(q_mass, edges, weights=w)
     prob = 0.85 * hist / hist.sum() + 0.15 / _Q_BINS
-    return Sampler(chs, alphas, _QTable(edges, np.concatenate([[0.0], np.cumsum(prob)]), prob / np.diff(edges)), masses)
+    table = QTable(edges, np.concatenate([[0.0], np.cumsum(prob)]), prob / np.diff(edges))
+    sampler = Sampler(chs, alphas, table, masses)
+    for _ in range(_ALPHA_ITERATIONS if len(chs) > 1 else 0):  # multichannel weight optimisation
+        mom, _ = sampler.propose(20_000, rng)
+        q_mass = kin.invariant_mass(mom[:, :-1].sum(axis=1))
+        dens = _channel_densities(chs, table, masses, mom, q_mass)
+        total = dens @ sampler.alphas
+        w2 = (me0(mom) / total) ** 2
+        score = sampler.alphas * np.sqrt(np.mean(w2[:, None] * dens / total[:, None], axis=0))
+        new = np.maximum(score / score.sum(), 0.02)
+        sampler = Sampler(chs, new / new.sum(), table, masses)
+    return sampler
