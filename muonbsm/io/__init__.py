@@ -1,5 +1,12 @@
 """Event files: ROOT TTree (uproot), Parquet, Les Houches (LHE) and HepMC3, chosen by suffix,
-written atomically.
+written atomically, and dataset directories of shards (:mod:`muonbsm.io.dataset`).
+
+Every format carries the sample's rate +- error (:func:`muonbsm.io.metadata.file_rate`) and
+reads back into the same schema with :func:`read`, which raises
+:class:`~muonbsm.errors.IntegrityError` for an LHE or HepMC3 file that is cut short or yields
+fewer events than it declares. Modules: :mod:`~muonbsm.io.root`, :mod:`~muonbsm.io.parquet`,
+:mod:`~muonbsm.io.lhe`, :mod:`~muonbsm.io.hepmc`, :mod:`~muonbsm.io.dataset`,
+:mod:`~muonbsm.io.metadata`, :mod:`~muonbsm.io.atomic`.
 
 >>> sorted(WRITERS)
 ['.hepmc', '.hepmc3', '.lhe', '.lhe.gz', '.parquet', '.root']
