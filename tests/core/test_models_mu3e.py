@@ -171,3 +171,20 @@ def test_relative_sign_of_couplings_interferes(make, expected) -> None:
     zero, e_only = _production_br(make(m, 0.0, g), u), _production_br(make(m, 0.2 * g, 0.0), u)
     assert plus / minus - 1.0 == pytest.approx(expected, abs=0.003)
     assert plus + minus == pytest.approx(2 * zero + 2 * e_only, rel=1e-6)
+
+
+def test_cli_takes_signed_couplings() -> None:
+    """The command line accepts a negative coupling (written --g-e=-2e-5) and reports c tau
+    from the ee width; a muon-only X says its c tau is not determined."""
+    import json
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "muonbsm.cli", "rate", "signal", "--model", "scalar", "--mass", "15MeV",
+            "--neval", "2000", "--nitn", "2", "--json"]
+    out = subprocess.run(base + ["--g-e=-2e-5", "--g-mu", "1e-4"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["branching_ratio"] > 0 and data["ctau_mm"] == pytest.approx(mu3e.scalar(0.015, -2e-5, 1e-4).ctau_mm)
+    muon_only = subprocess.run(base + ["--g-mu", "1e-4"], capture_output=True, text=True, timeout=120)
+    assert muon_only.returncode == 0 and json.loads(muon_only.stdout)["ctau_mm"] is None
