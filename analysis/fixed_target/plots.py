@@ -83,12 +83,22 @@ def plot_fig5(path: str | Path, n: int = 20000) -> None:
     fig.savefig(path, dpi=130)
 
 
-def _curves(rows: list[dict[str, Any]], channel: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _curves(rows: list[dict[str, Any]], channel: str) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``{name/variant: (m_a, C/Lambda, MC error of C/Lambda)}`` of the finite reach points."""
     out: dict[str, list] = {}
     for r in rows:
         if r["channel"] == channel and r["c_over_lambda_per_tev"] is not None:
-            out.setdefault(f"{r['experiment']}/{r['variant']}", []).append((r["ma_gev"], r["c_over_lambda_per_tev"]))
+            err = r.get("c_over_lambda_error")
+            out.setdefault(f"{r['experiment']}/{r['variant']}", []).append(
+                (r["ma_gev"], r["c_over_lambda_per_tev"], 0.0 if err is None else err))
     return {k: tuple(np.array(v).T) for k, v in ((k, sorted(v)) for k, v in out.items())}
+
+
+def _exposures() -> dict[str, float]:
+    """Muons on target of the packaged experiments (for the legend)."""
+    from muonbsm.detector.fixed_target.config import load_experiments
+
+    return {e.key: e.beam.total_muons() for e in load_experiments()}
 
 
 def _draw_bands(ax: Axes, m: np.ndarray, thetas: Sequence[float], relic: bool) -> None:
@@ -116,25 +126,27 @@ def plot_reach(rows: list[dict[str, Any]], path: str | Path, channel: str, *,
         raise ValueError(f"no finite reach for channel {channel!r} in the rows")
     m_all = np.concatenate([c[0] for c in curves.values()])
     m = np.geomspace(m_all.min(), m_all.max(), 200)
-    fig = Figure(figsize=(12, 7))
+    fig = Figure(figsize=(15, 7.5))
     axes = fig.subplots(1, 2, sharey=True)
+    mot = _exposures()
     for i, ax in enumerate(axes):
         if i == 1:
             _draw_bands(ax, m, thetas, channel == "invisible")
-        for key, (ma, c) in curves.items():
+        for key, (ma, c, err) in curves.items():
             color, ls = _STYLES.get(key, ("k", "-"))
-            label = key + (" (stand-in flux)" if key.startswith("FASER") else "")
+            label = key + (f", {mot[key]:.2g} MOT" if key in mot else "") + (" (stand-in flux)" if key.startswith("FASER") else "")
             ax.plot(ma, c, color=color, ls=ls, label=label)
+            ax.fill_between(ma, c - err, c + err, color=color, alpha=0.3, lw=0)
         for b in bounds:
             ub = load_bound(b)
             ax.plot(ub.ma_gev, ub.c_over_lambda, color="k", lw=1.5, alpha=0.7, label=ub.label)
         ax.set(xscale="log", yscale="log", xlabel="m_a [GeV]", ylim=(1e-2, 1e3), xlim=(m[0], m[-1]),
-               title=f"{channel} ALP, N = {n_required:g} events, zero background")
+               title=f"{channel} ALP: {n_required:g} signal events (95% CL, zero background)")
         ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xticks([t for t in (2, 3, 5, 7, 10, 15, 20, 30, 50) if m[0] <= t <= m[-1]])
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
-    axes[0].set_ylabel("C_mu_tau / Lambda [1/TeV]")
+    axes[0].set_ylabel("C_mu_tau / Lambda [1/TeV]  (bands: MC error)")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
 

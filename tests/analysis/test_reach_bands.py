@@ -48,3 +48,28 @@ def test_user_bound(tmp_path):
     f.write_text("m,c\n1,2\n3,4\n")
     with pytest.raises(ValueError, match="header"):
         load_bound(f)
+
+
+def test_cmb_band_edges_reproduce_their_definitions():
+    import math
+
+    from muonbsm.analysis.fixed_target.bands import (F_EFF_MUTAU, P_ANN_PLANCK2018, RELIC_SIGMAV_CM3_S, id_cmb_band,
+                                                     symmetric_fraction)
+    from muonbsm.models.alp import sigmav_chichi_to_mutau
+
+    m = np.array([2.0, 5.0, 10.0, 20.0])
+    lo, hi = id_cmb_band(m)
+    assert np.isnan(lo[0]) and np.isnan(hi[0])                       # m_chi < m_tau/2: no mu tau annihilation
+    for m_a, a, b in zip(m[1:], lo[1:], hi[1:]):
+        m_chi = m_a / 3
+        assert sigmav_chichi_to_mutau(m_chi, m_a, a, 1.0) == pytest.approx(RELIC_SIGMAV_CM3_S, rel=1e-6)
+        sv = sigmav_chichi_to_mutau(m_chi, m_a, b, 1.0)
+        k = sv / RELIC_SIGMAV_CM3_S
+        r = symmetric_fraction(k)
+        assert r == pytest.approx(math.exp(-2 * k * (1 - r) / (1 + r)), rel=1e-9)
+        assert F_EFF_MUTAU * sv / m_chi * 2 * r / (1 + r) ** 2 == pytest.approx(P_ANN_PLANCK2018, rel=1e-6)
+        assert 1.0 < b / a < 3.0
+    assert symmetric_fraction(0.5) == 1.0 and symmetric_fraction(400.0) == 0.0
+    # a weaker bound (1e-25) leaves nothing excluded: symmetric Dirac DM at the relic line is then allowed
+    lo2, hi2 = id_cmb_band(m, p_ann_max=1e-25)
+    assert np.all(np.isnan(hi2))

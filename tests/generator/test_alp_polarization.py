@@ -90,3 +90,29 @@ def test_lab_helicity_limits():
     faster = np.linalg.norm(pt[:, 1:], axis=1) / pt[:, 0] > 3.0 / np.hypot(5.0, 3.0)
     assert 0 < faster.sum() < 20
     np.testing.assert_allclose(lab_helicity(pt, along, 0.7), np.where(faster, 0.7, -0.7), atol=1e-9)
+
+
+def main(n: int = 20_000) -> None:  # pragma: no cover - printing script
+    """sigma-weighted mean polarisations (+- MC error) of mu- Pb -> tau- Pb a, a -> mu+ tau-."""
+    from muonbsm.generator.generate import TrainingOptions, sample_events
+    from muonbsm.generator.processes.alp.production import AlpProduction
+
+    print(f"{'E [GeV]':>7s} {'m_a':>5s} {'theta/pi':>8s} {'P prod (lab)':>18s} {'P alp tau (lab)':>18s} {'P* alp tau (a frame)':>20s}")
+    for energy in (1500.0, 160.0):
+        for m_a in (2.0, 10.0):
+            for th in (0.0, 0.25, 0.5):
+                proc = AlpProduction("Pb", energy, m_a, 1.0, th * math.pi, decay="charge_flip")
+                ev, _, _ = sample_events(proc, n, seed=3, training=TrainingOptions(nitn=6, neval=10_000))
+                w = ev.weight.to_numpy()
+                out = []
+                for f in ("tau_polarization_prod", "tau_polarization_alp"):
+                    x = ev[f].to_numpy()
+                    m = np.sum(w * x) / np.sum(w)
+                    out.append(f"{m:+8.4f} +- {np.sqrt(np.sum((w * (x - m)) ** 2)) / np.sum(w):.4f}")
+                s, p = couplings(1.0, th * math.pi)
+                print(f"{energy:7.0f} {m_a:5.1f} {th:8.2f} {out[0]:>18s} {out[1]:>18s} "
+                      f"{alp_rest_frame_polarization(m_a, s, p, -1):+20.4f}", flush=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
