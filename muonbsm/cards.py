@@ -277,6 +277,8 @@ MU3E_REACH = Table({
         "cl": Float(0.5, 0.9999, default=0.95, help="confidence level"),
         "max_half_width": Quantity("energy", lo=0.05 * _MEV, hi=20 * _MEV, default="2MeV",
                                    help="largest m_ee window half-width scanned"),
+        "lifetime": Bool(default=False, help="also solve for the coupling with the lifetime-dependent "
+                                             "(displaced-vertex) efficiency, muonbsm.analysis.mu3e.lifetime"),
     }, "Bump hunt and angular likelihood.", aliases={"max_half_width_mev": ("max_half_width", "MeV")}),
     "statistics": Table({
         "background_points": Int(1000, 10**10, default=300_000, help="weighted IC points per mass"),
@@ -303,6 +305,8 @@ MU3E_REACH = Table({
         "enabled": Bool(default=True, help="write the figures"),
         "distribution_masses": List(Quantity("energy", lo=0.0, lo_open=True), min_len=0, default=[],
                                     help="masses of the 2D distribution figures"),
+        "limit_files": List(Str(), min_len=0, default=[],
+                            help="extra dark-photon limit CSVs (mass_gev, epsilon_lower[, epsilon_upper])"),
     }, aliases={"distribution_masses_mev": ("distribution_masses", "MeV")}),
     "models": TableMap(table=Table({
         "process": Choice(options=X_MODELS, default=REQUIRED, help="X model"),
