@@ -42,10 +42,14 @@ A ``.gz`` suffix writes gzip with mtime 0 (the same events give the same bytes).
 
 Pythia 8 (8.317) reads files with two incoming particles, e.g. mu- on 208Pb, with
 ``Beams:frameType = 4``, ``Check:beams = off`` (a lepton-nucleus pair), ``LesHouches:matchInOut =
-off`` (the nucleus is no parton), ``PartonLevel:ISR/FSR/MPI/Remnants = off`` and unknown ids (an
-ALP) declared with ``id:new``; it then decays the taus (tests/core/test_io_lhe.py). Pythia cannot
-set up a beam with id 0, so decay-at-rest files (one incoming particle) are valid LHEF for
-``pylhe`` and :func:`read_lhe` but not Pythia input.
+off`` (the nucleus is no parton), ``PartonLevel:ISR/FSR/MPI/Remnants = off`` and
+non-PDG ids declared with ``id:new`` (muonbsm's BSM codes 52-55 are Pythia particles); it then
+decays the taus (tests/core/test_io_lhe.py, tests/interop/test_chain.py). The nucleus is the
+target's isotope with that isotope's mass (:mod:`muonbsm.targets`): 208Pb works as is (Pythia
+ships the EPS09 grid of A = 208); 184W needs ``1000741840:new = 184W 184Wbar 1 222 0 171.3492``
+and ``PDF:nPDFSetB = 0`` (isospin-only nuclear PDF: Pythia 8.317 ships no EPS09 grid for A =
+184). Pythia cannot set up a beam with id 0, so decay-at-rest files (one incoming particle) are
+valid LHEF for ``pylhe`` and :func:`read_lhe` but not Pythia input.
 """
 
 from __future__ import annotations

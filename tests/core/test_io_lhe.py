@@ -12,6 +12,7 @@ from muonbsm.errors import IntegrityError
 from muonbsm.events import from_arrays
 from muonbsm.generator.phase_space import boost, flat_decay
 from muonbsm.io.lhe import LheWriter, read_lhe
+from muonbsm.targets import get_target
 
 PB = 1000822080
 ALP = PDG_IDS["alp"]
@@ -168,20 +169,22 @@ def test_pylhe_reads_the_file(tmp_path):
     assert [p.px for p in read[2].particles] == events.particles.px[2].tolist()
 
 
-def alp_production(n, rng, e_mu=20.0, m_a=0.5):
-    """mu- Pb(at rest) -> tau- Pb a with flat 3-body phase space (momentum conserving) [GeV]."""
+def alp_production(n, rng, e_mu=20.0, m_a=0.5, nucleus="Pb"):
+    """mu- N(at rest) -> tau- N a with flat 3-body phase space (momentum conserving) [GeV]; the
+    nucleus code and mass of the target table (208Pb, 184W)."""
+    tgt = get_target(nucleus)
     beam = np.zeros((n, 4))
     beam[:, 0], beam[:, 3] = e_mu, np.sqrt(e_mu**2 - M_MU**2)
     target = np.zeros((n, 4))
-    target[:, 0] = M_PB
+    target[:, 0] = tgt.nucleus_mass
     total = beam + target
     sqrt_s = float(np.sqrt(total[0, 0] ** 2 - total[0, 3] ** 2))
-    rest, _ = flat_decay(sqrt_s, [M_TAU, M_PB, m_a], n, rng)
+    rest, _ = flat_decay(sqrt_s, [M_TAU, tgt.nucleus_mass, m_a], n, rng)
     lab = boost(rest, total[:, None, :])
     four = np.concatenate([beam[:, None], target[:, None], lab], axis=1)
     p = {"E": four[..., 0], "px": four[..., 1], "py": four[..., 2], "pz": four[..., 3]}
-    p["pdg"] = np.broadcast_to([13, PB, 15, PB, ALP], (n, 5))
-    p["charge"] = np.broadcast_to(np.array([-1, 82, -1, 82, 0], np.float32), (n, 5))
+    p["pdg"] = np.broadcast_to([13, tgt.pdg, 15, tgt.pdg, ALP], (n, 5))
+    p["charge"] = np.broadcast_to(np.array([-1, tgt.Z, -1, tgt.Z, 0], np.float32), (n, 5))
     p["status"] = np.broadcast_to([4, 4, 1, 1, 1], (n, 5))
     return from_arrays(p, np.full(n, 2.0), polarization_z=rng.uniform(-1, 1, n))
 
@@ -228,6 +231,27 @@ def test_pythia_reads_lhe_and_decays_taus(tmp_path):
         n_decayed += 1
     assert n_decayed == n
     assert not pythia.next()  # end of file: every event in the file was read
+
+
+@pytest.mark.pythia
+def test_pythia_reads_a_tungsten_target_with_isospin_pdfs(tmp_path):
+    """184W (1000741840) is no Pythia 8.317 particle and has no EPS09 grid in its pdfdata (only
+    A = 208 ships): declared with its mass and read with isospin-only nuclear PDFs."""
+    pythia8 = pytest.importorskip("pythia8mc")
+    n, w = 20, get_target("W")
+    io.write(alp_production(n, np.random.default_rng(2), nucleus="W"), tmp_path / "w.lhe", {"unit": "pb"})
+    pythia = pythia8.Pythia("", False)
+    for line in ("Beams:frameType = 4", f"Beams:LHEF = {tmp_path / 'w.lhe'}", "Check:beams = off",
+                 "LesHouches:matchInOut = off", "PartonLevel:ISR = off", "PartonLevel:FSR = off",
+                 "PartonLevel:MPI = off", "PartonLevel:Remnants = off", "HadronLevel:all = off", "Print:quiet = on",
+                 "PDF:nPDFSetB = 0", f"{w.pdg}:new = 184W 184Wbar 1 {3 * w.Z} 0 {w.nucleus_mass!r}",
+                 f"{ALP}:mayDecay = off"):
+        assert pythia.readString(line), line
+    assert pythia.init()
+    count = 0
+    while pythia.next():
+        count += 1
+    assert count == n and pythia.infoPython().idB() == 1000741840
 
 
 def decay_record(n, incoming):
