@@ -59,8 +59,9 @@ from muonbsm.io.atomic import atomic_path
 from muonbsm.seeds import int_seed
 from muonbsm.seeds import rng as stream_rng
 
-__all__ = ["SAMPLING_MM", "SAMPLING_IN_SIGMA", "CTAU_GRID_MM", "sampling_means", "prompt_ctau", "DisplacedSignal", "displaced_signal", "limit_vs_ctau", "solve_scale",
-           "lifetime_reach"]
+__all__ = ["SAMPLING_MM", "SAMPLING_IN_SIGMA", "CTAU_GRID_MM", "LIFETIME_KEYS", "sampling_means", "prompt_ctau",
+           "DisplacedSignal", "displaced_signal", "limit_vs_ctau", "solve_scale", "lifetime_reach",
+           "add_lifetime_limits"]
 
 Array = NDArray[np.float64]
 #: Lab mean decay lengths [mm] of the sampling mixture g(L) for the default vertex scales.
@@ -281,3 +282,32 @@ def lifetime_reach(factory: SampleFactory, spec: ModelSpec, mass: float, index: 
         "displaced_mc_events": int(sample.level.weight.size),
     }
 
+
+
+#: Columns :func:`add_lifetime_limits` adds to every reach row (NaN where not computed).
+LIFETIME_KEYS: tuple[str, ...] = ("coupling_limit_displaced", "coupling_limit_displaced_mc_error", "ctau_at_limit_mm",
+                                  "efficiency_at_limit", "efficiency_at_limit_mc_error")
+
+
+def add_lifetime_limits(rows: list[dict[str, Any]], factory: SampleFactory, models: list[ModelSpec],
+                        masses: list[float], pair: str, settings: AnalysisSettings) -> None:
+    """Add :data:`LIFETIME_KEYS` to the reach ``rows`` of ``muonbsm analyze`` (in place): the
+    displaced-aware limit (:func:`lifetime_reach`) for the rows of ``pair`` whose model has a
+    lifetime (muon-only X without a stated c tau: NaN). ``models`` and ``masses`` [GeV] in
+    scan order (their indices address the cached samples and the seed streams)."""
+    for r in rows:
+        r.update({k: float("nan") for k in LIFETIME_KEYS})
+    for i, m in enumerate(masses):
+        bkg = None
+        for k, spec in enumerate(models):
+            if spec.model(m).ctau_mm is None:
+                continue
+            sel = [r for r in rows if r["model"] == spec.name and r["mass_gev"] == m and r["pair"] == pair]
+            if not sel:
+                continue
+            bkg = factory.background(m, i) if bkg is None else bkg
+            br_ref, _ = factory.total_rate(spec, m, i, k)
+            for r in sel:
+                life = lifetime_reach(factory, spec, m, i, k, bkg, br_ref, r["decays"], pair, settings,
+                                      r["br_limit_angular"], r.get("br_limit_angular_mc_error", 0.0))
+                r.update({key: life[key] for key in LIFETIME_KEYS})

@@ -234,7 +234,8 @@ def plot_reach(
         finite = [np.asarray(v)[np.isfinite(v) & (np.asarray(v) > 0)] for v in limits.values()]
         values = np.concatenate(finite) if finite else np.array([1.0])
         if ylim is None and values.size:
-            ylim = (10 ** np.floor(np.log10(values.min()) - 0.3), 10 ** np.ceil(np.log10(values.max()) + 0.5))
+            below, above = (1.0, 2.0) if existing else (0.3, 0.5)  # room for the published regions
+            ylim = (10 ** np.floor(np.log10(values.min()) - below), 10 ** np.ceil(np.log10(values.max()) + above))
         ceiling = ylim[1] * 10 if ylim else 1.0
         if existing:
             _draw_existing(ax, existing, power, ceiling)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from muonbsm.analysis.mu3e.lifetime import displaced_signal, lifetime_reach
+from muonbsm.analysis.mu3e.lifetime import LIFETIME_KEYS, add_lifetime_limits, displaced_signal, lifetime_reach
 from muonbsm.analysis.mu3e.lifetime_scan import write_outputs
 from muonbsm.analysis.mu3e.samples import BUILTIN_MODELS, SampleFactory, SampleSettings
 from muonbsm.analysis.mu3e.scan import AnalysisSettings, analyze_point
@@ -39,6 +39,13 @@ def test_small_run(tmp_path: Path) -> None:
     # the same numbers from the cache (no regeneration)
     again = displaced_signal(factory, spec, m, 0, 0, n_points=12_000)
     assert np.array_equal(again.lab_length_mm, disp.lab_length_mm) and np.array_equal(again.level.weight, disp.level.weight)
+    # the muonbsm analyze hook: columns on every row, NaN for a muon-only X without a stated c tau
+    rows = [dict(row), dict(row, model="scalar-mu")]
+    add_lifetime_limits(rows, factory, [spec, BUILTIN_MODELS["scalar-mu"]], [m], "a,b", an)
+    default = lifetime_reach(factory, spec, m, 0, 0, bkg, br_ref, 5.5e16, "a,b", an, row["br_limit_angular"],
+                             row["br_limit_angular_mc_error"])  # signal_points displaced points, as the hook
+    assert rows[0]["coupling_limit_displaced"] == pytest.approx(default["coupling_limit_displaced"], rel=1e-12)
+    assert all(k in rows[1] for k in LIFETIME_KEYS) and np.isnan(rows[1]["coupling_limit_displaced"])
     paths = write_outputs([row], [life], [spec], [m], tmp_path / "out", 0.95)
     names = {p.name for p in paths}
     assert {"lifetime_reach.csv", "lifetime_reach.json", "reach_lifetime_scalar-mixed.png"} <= names
