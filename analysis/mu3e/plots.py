@@ -65,8 +65,8 @@ def caption(cl: float | None = None, decays: float | Sequence[float] | None = No
     if cl is not None:
         parts.append(f"expected {cl * 100:g}% CL")
     if decays is not None:
-        ns = [decays] if np.isscalar(decays) else list(decays)
-        parts.append(", ".join(f"${_power10(float(n))}$" for n in ns) + r" $\mu^+$ decays")
+        ns = [float(decays)] if isinstance(decays, (int, float, np.number)) else [float(n) for n in decays]
+        parts.append(", ".join(f"${_power10(n)}$" for n in ns) + r" $\mu^+$ decays")
     if level:
         parts.append(f"{level} level")
     if extra:
@@ -245,8 +245,10 @@ def plot_reach(
         any_error = False
         for k, (label, lim) in enumerate(limits.items()):
             style = (styles or {}).get(label, "-")
-            color = {} if any(c in style for c in "bgrcmykC") else {"color": f"C{k}"}
-            (line,) = ax.plot(m_mev, np.asarray(lim), style, **color, lw=2.2, marker="o", ms=4, label=label, zorder=4)
+            color = None if any(c in style for c in "bgrcmykC") else f"C{k}"
+            (line,) = ax.plot(m_mev, np.asarray(lim), style, lw=2.2, marker="o", ms=4, label=label, zorder=4)
+            if color is not None:
+                line.set_color(color)
             err = None if errors is None else errors.get(label)
             if err is not None:
                 lim, err = np.asarray(lim), np.asarray(err)
