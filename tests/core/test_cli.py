@@ -179,3 +179,12 @@ def test_bad_input_is_reported_before_heavy_imports(args, tmp_path):
     res = subprocess.run([sys.executable, "-c", script, *[str(card) if a == "CARD" else a for a in args]],
                          capture_output=True, text=True)
     assert res.stdout.strip() == "2 []", res.stdout + res.stderr
+
+
+def test_os_error_is_one_line_with_the_path(tmp_path):
+    card = _card(tmp_path, RUN + '[process]\nname = "mu3e-ic"\n')
+    script = ("import errno, sys, muonbsm.cli.generate as g\n"
+              "def denied(*a, **k): raise PermissionError(errno.EACCES, 'Permission denied', '/ro/ev.root')\n"
+              "g.run_card = denied\nfrom muonbsm.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+    res = subprocess.run([sys.executable, "-c", script, "generate", str(card)], capture_output=True, text=True)
+    assert res.returncode == 1 and res.stderr == "muonbsm generate: error: Permission denied: /ro/ev.root\n"
