@@ -40,7 +40,7 @@ def _rate(process, n, workers, tmp: Path, tag: str) -> tuple[float, float]:
     t_eval = time.perf_counter() - t0
     t0 = time.perf_counter()
     generate(process, tmp / f"{tag}.parquet", n, seed=2, grids=grids, chunk_size=200_000, training=training,
-             executor=make_executor(workers), progress=False, resume=False)
+             executor=make_executor(workers), progress=False)
     return n / (time.perf_counter() - t0), n / t_eval
 
 
@@ -59,9 +59,9 @@ def main() -> None:
     for label, window in (("inclusive", None), ("10 MeV", (0.0095, 0.0105)), ("40 MeV", (0.0395, 0.0405)), ("80 MeV", (0.0795, 0.0805))):
         process = InternalConversion(mee_window=None if window is None else MeeWindow(*window))
         with tempfile.TemporaryDirectory() as d:
-            s = generate(process, Path(d) / "u.parquet", 20_000, seed=3, unweighted=True, training=training, progress=False, resume=False)
+            s = generate(process, Path(d) / "u.parquet", 20_000, seed=3, unweighted=True, training=training, progress=False)
         print(f"unweighting efficiency {label:>9}: {s.unweighting_efficiency:.3f}  (overweight fraction {s.overweight_fraction:.1e}, "
-              f"BR = {s.rate:.4e} +- {s.error:.1e})   target >= 0.10")
+              f"BR = {s.rate:.4e} +- {s.rate_error:.1e})   target >= 0.10")
 
 
 if __name__ == "__main__":

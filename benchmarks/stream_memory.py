@@ -28,7 +28,7 @@ def main() -> None:
         out = Path(d) / "ic.parquet"
         t0 = time.perf_counter()
         s = generate(InternalConversion(), out, n, seed=7, chunk_size=chunk, training=TrainingOptions(nitn=6, neval=100_000),
-                     executor=make_executor(workers), progress=False, resume=False)
+                     executor=make_executor(workers), progress=False, merge=True)
         seconds = time.perf_counter() - t0
         size = out.stat().st_size
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -36,7 +36,7 @@ def main() -> None:
     print(f"events: {s.n_events:,} weighted IC, chunk {chunk:,}, workers {workers}")
     print(f"peak RSS: {own:,.0f} MB (driver), {children:,.0f} MB (largest worker); target < 2048 MB")
     print(f"throughput: {n / seconds:,.0f} events/s including training ({seconds:.0f} s); file {size / 2**30:.2f} GiB")
-    print(f"BR = {s.rate:.5e} +- {s.error:.1e}")
+    print(f"BR = {s.rate:.5e} +- {s.rate_error:.1e}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Throughput of IC generation with 1 and 2 local worker processes, and byte-identity of the
-two output files (issue 7).
+"""Throughput of IC generation with 1 and 2 local worker processes (including their start-up),
+and byte-identity of the two merged output files (issue 7; see run_engine.py for issue 11).
 
 Usage: ``python benchmarks/workers_scaling.py [N=2e6]``
 """
@@ -27,7 +27,7 @@ def main() -> None:
         for workers in (1, 2):
             t0 = time.perf_counter()
             generate(process, Path(d) / f"w{workers}.parquet", n, seed=3, grids=grids, training=training,
-                     executor=make_executor(workers), progress=False, resume=False)
+                     executor=make_executor(workers, "processes"), progress=False, merge=True)
             rates[workers] = n / (time.perf_counter() - t0)
         same = (Path(d) / "w1.parquet").read_bytes() == (Path(d) / "w2.parquet").read_bytes()
     print(f"weighted IC events/s: 1 worker {rates[1]:,.0f}, 2 workers {rates[2]:,.0f}, ratio {rates[2] / rates[1]:.2f}")

@@ -28,7 +28,7 @@ from muonbsm.hashing import digest, file_digest
 __all__ = ["source_digest", "run_fingerprint", "card_description"]
 
 #: card keys that do not change the events (where they go, how many processes make them)
-_EXECUTION_KEYS = {"run": ("output", "workers")}
+_EXECUTION_KEYS = {"run": ("output", "workers", "merge")}
 
 
 @lru_cache(maxsize=1)

@@ -65,6 +65,13 @@ class OutputLock:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
 
+    def check_free(self) -> None:
+        """Raise :class:`OutputLockedError` now if another live run holds the output (a cheap
+        early check before heavy work; :meth:`acquire` decides)."""
+        if self.path.exists():
+            self.acquire()
+            self.release()
+
     def release(self) -> None:
         """Remove the lock file and release the lock (unlink first, so no one locks a stale inode)."""
         if self._fd is None:

@@ -40,6 +40,7 @@ def run_card(card: dict[str, Any], scheduler: str | None = None, progress: bool 
 
 
 def _main(args: argparse.Namespace) -> int:
+    import os
     import sys
 
     card = load_card(args.card)
@@ -49,14 +50,20 @@ def _main(args: argparse.Namespace) -> int:
     merged = args.merge or card["run"]["merge"] or output_suffix(card["run"]["output"]) in MERGE_ONLY
     check_output(card["run"]["output"], "--output" if args.output is not None else f"{args.card}: [run] output",
                  dataset=not merged)
+    from muonbsm.generator.lock import OutputLock
+
+    OutputLock(card["run"]["output"]).check_free()  # a busy output fails before any heavy import
     from muonbsm.generator.generate import Terminated  # heavy (numba, awkward): only after the input is valid
 
     try:
         out = run_card(card, args.scheduler, workers=args.workers, merge=args.merge or None, fresh=args.fresh)
     except Terminated as exc:
         print(f"muonbsm generate: terminated by signal {exc.signum}; complete shards are kept, rerun to resume",
-              file=sys.stderr)
-        return 128 + exc.signum
+              file=sys.stderr, flush=True)
+        # workers are stopped, temporaries removed, the lock released: skip the interpreter's
+        # slow teardown (seconds on a loaded machine) so the process ends at once
+        sys.stdout.flush()
+        os._exit(128 + exc.signum)
     kind = "unweighted" if out["unweighted"] else "weighted"
     where = "file" if out["layout"] == "file" else f"dataset of {out['n_shards']} shards"
     text = (

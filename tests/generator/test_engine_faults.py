@@ -129,6 +129,7 @@ def test_sigkill_then_rerun_gives_identical_bytes(tmp_path, reference, at, index
     killed = run(tmp_path, out=str(out), kill=[at, index], merge=merge)
     assert killed.returncode == -signal.SIGKILL
     assert not out.exists()
+    assert (tmp_path / ".run.parquet.lock").exists()  # the dead run's lock file: taken over below
     work = tmp_path / ".run.parquet.work"
     shards = sorted(p.name for p in work.glob("part-*"))
     if at == "mid_write":  # the killed shard exists only under its temporary name

@@ -167,6 +167,10 @@ def _momenta_kernel(u, mee_lo, mee_hi, fixed, m_mu, m_e, p, jac):  # pragma: no 
     s_lo, s_hi = mee_lo * mee_lo, mee_hi * mee_hi
     log_ratio = math.log(s_hi / s_lo)
     off = 1 if fixed else 0
+    # per-event intermediate momenta live in preallocated rows: no heap allocation in the loop
+    muon = np.zeros(4)
+    muon[0] = m_mu
+    scratch = np.empty((u.shape[0], 3, 4))
     for i in prange(u.shape[0]):
         if fixed:
             s_ee = s_lo
@@ -181,9 +185,7 @@ def _momenta_kernel(u, mee_lo, mee_hi, fixed, m_mu, m_e, p, jac):  # pragma: no 
         s_n_hi = (m_r - m_e) ** 2
         m_n = math.sqrt(s_n_hi * u[i, 2 - off])
         w *= (s_r_hi - s_r_lo) / two_pi * s_n_hi / two_pi
-        muon = np.zeros(4)
-        muon[0] = m_mu
-        pair, rest, nunu = np.empty(4), np.empty(4), np.empty(4)
+        pair, rest, nunu = scratch[i, 0], scratch[i, 1], scratch[i, 2]
         w *= _two_body(muon, m_ee, m_r, 2.0 * u[i, 3 - off] - 1.0, two_pi * u[i, 4 - off], pair, rest)
         w *= _two_body(pair, m_e, m_e, 2.0 * u[i, 5 - off] - 1.0, two_pi * u[i, 6 - off], p[i, 0], p[i, 2])
         w *= _two_body(rest, m_e, m_n, 2.0 * u[i, 7 - off] - 1.0, two_pi * u[i, 8 - off], p[i, 1], nunu)
