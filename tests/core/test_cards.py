@@ -180,3 +180,14 @@ def test_dataset_directory_is_a_valid_unmerged_output(tmp_path):
     assert check_output(ds, dataset=True) == ds
     with pytest.raises(InputError, match="is a directory"):
         check_output(ds, dataset=False)
+
+
+@pytest.mark.parametrize("process", list(PROCESSES))
+def test_every_process_name_dispatches_to_its_builder(process):
+    """registry.PROCESSES -> card -> build_process: the table, not an if/elif, picks the class."""
+    from muonbsm.generator.processes.registry import build_process
+
+    card = parse_card({"mu3e-ic": BASE, "mu3e-signal": SIGNAL, "alp": ALP}[process])
+    built = build_process(card)
+    expected = {"mu3e-ic": "InternalConversion", "mu3e-signal": "XEmission", "alp": "AlpProduction"}[process]
+    assert type(built).__name__ == expected and built.describe()
