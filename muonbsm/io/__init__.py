@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import awkward as ak
+from pyarrow.lib import ArrowException
+from uproot.deserialization import DeserializationError
 
+from muonbsm.errors import IntegrityError, MuonbsmError
 from muonbsm.io.atomic import atomic_path
 from muonbsm.io.hepmc import HepMCWriter, read_hepmc
 from muonbsm.io.lhe import LheWriter, read_lhe
@@ -67,9 +70,22 @@ def write(events: ak.Array, path: str | os.PathLike[str], meta: dict[str, Any]) 
 
 def read(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
     """Read events and metadata from a file written by muonbsm (format by suffix), or from a
-    dataset directory of shards (:mod:`muonbsm.io.dataset`)."""
+    dataset directory of shards (:mod:`muonbsm.io.dataset`).
+
+    :class:`~muonbsm.errors.IntegrityError` for a file that is cut short or corrupt (a ROOT or
+    Parquet file the library cannot decode, an LHE or HepMC3 file with fewer events than it
+    declares); a missing file stays :class:`FileNotFoundError`.
+    """
     if Path(path).is_dir():
         from muonbsm.io.dataset import read_dataset
 
         return read_dataset(path)
-    return _READERS[check_suffix(path)](path)
+    suffix = check_suffix(path)
+    try:
+        return _READERS[suffix](path)
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except (OSError, ArrowException, DeserializationError) as err:
+        if suffix not in (".root", ".parquet") or isinstance(err, MuonbsmError):
+            raise
+        raise IntegrityError(f"{path}: not a readable {suffix} file, truncated or corrupt ({err})") from None

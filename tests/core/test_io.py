@@ -70,3 +70,20 @@ def test_stale_partial_of_a_killed_writer_is_removed(tmp_path, events):
     stale.write_text("left by a killed process")
     io.write(events, tmp_path / "ev.root", {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ev.root"]
+
+
+@pytest.mark.parametrize(("suffix", "fraction"), [(".root", 0.3), (".root", 0.5), (".parquet", 0.5),
+                                                (".parquet", 0.95)])
+def test_truncated_root_and_parquet_raise_integrity_error(tmp_path, events, suffix, fraction):
+    """A file cut short on disk (an interrupted copy, a full disk) is one IntegrityError naming it.
+    (A ROOT file cut only in its trailing records, streamer info and key list, still reads all
+    its events exactly with uproot: no error is due there.)"""
+    from muonbsm.errors import IntegrityError
+
+    io.write(events, tmp_path / f"a{suffix}", {"seed": 1})
+    data = (tmp_path / f"a{suffix}").read_bytes()
+    (tmp_path / f"a{suffix}").write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(IntegrityError, match=f"a{suffix}: not a readable"):
+        io.read(tmp_path / f"a{suffix}")
+    with pytest.raises(FileNotFoundError):
+        io.read(tmp_path / f"missing{suffix}")
