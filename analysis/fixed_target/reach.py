@@ -261,14 +261,21 @@ def _branching(m_a: float, c: float, channel: str, settings: ReachSettings) -> f
 def _adaptive_efficiency(exp: Experiment, channel: Channel, settings: ReachSettings, batches: list[ak.Array],
                          make_batch: Callable[[int, int], ak.Array], rng: np.random.Generator) -> tuple[CutFlow, int]:
     """Cut-flow on the concatenated ``batches``, extended with ``make_batch(b, n)`` until the
-    relative error is <= ``max_rel_error`` or ``n_mc_max`` events are used."""
+    relative error is <= ``max_rel_error`` or ``n_mc_max`` events are used.
+
+    The error of a ratio estimator fails when one event carries most of the weight (it then
+    looks exact): the largest single-event share of the efficiency must also be below
+    ``max_rel_error`` times the efficiency.
+    """
     while True:
         if not batches:
             batches.append(make_batch(0, settings.n_mc))
         events = ak.concatenate(batches) if len(batches) > 1 else batches[0]
         flow = efficiency(exp, events, channel, rng)
         n_now = len(events)
-        eff, err = flow.total, float(flow.error[-1])
+        eff = flow.total
+        share = float(np.max(flow.contribution)) if flow.contribution is not None and n_now else 0.0
+        err = max(float(flow.error[-1]), share)
         if eff > 0 and err <= settings.max_rel_error * eff or n_now >= settings.n_mc_max:
             return flow, n_now
         need = n_now * (err / (settings.max_rel_error * eff)) ** 2 * 1.2 if eff > 0 else 4 * n_now

@@ -239,4 +239,5 @@ def expected_cutflow(events: ak.Array, selection: Selection, channel: str, thick
         passed.append(eff * base)
         errors.append(float(np.sqrt(np.sum((w[chan] * (cum[chan] - eff)) ** 2))) / base)
     passed_a = np.array(passed)
-    return CutFlow(tuple(k for k, _ in factors), passed_a, passed_a / base, np.array(errors), cum > 0)
+    return CutFlow(tuple(k for k, _ in factors), passed_a, passed_a / base, np.array(errors), cum > 0,
+                   np.where(chan, w * cum, 0.0) / base)

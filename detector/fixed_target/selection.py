@@ -38,13 +38,15 @@ __all__ = ["CutFlow", "apply_selection"]
 class CutFlow:
     """Weighted cut-flow. ``names[i]`` is cut i (``names[0] = "channel"``), ``weights[i]`` the
     weight passing cuts 0..i, ``efficiency[i] = weights[i] / weights[0]`` with its MC error
-    ``error[i]``; ``mask`` selects the events passing every cut."""
+    ``error[i]``; ``mask`` selects the events passing every cut; ``contribution`` (expected
+    cut-flows only) is each event's share ``w_i f_i / sum_channel w`` of the final efficiency."""
 
     names: tuple[str, ...]
     weights: NDArray
     efficiency: NDArray
     error: NDArray
     mask: NDArray
+    contribution: NDArray | None = None
 
     @property
     def total(self) -> float:

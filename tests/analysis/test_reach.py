@@ -7,6 +7,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import awkward as ak
 import numpy as np
 import pytest
 
@@ -152,3 +153,22 @@ def test_spectrum_beam_and_no_production(tmp_path):
     assert "S" in text and text.count("\n") == 3
     with pytest.raises(ValueError, match="channel"):
         compute_reach(exp, 5.0, "visible", s, sigma_fn=_const_sigma, events_fn=_toy_events_fn)
+
+
+def test_a_sample_dominated_by_one_event_is_extended():
+    """One event carrying all the weight makes the ratio-estimator error vanish; the sample must grow."""
+    exp = get_experiment(EXPS, "ThinPb1.5TeV/delta_2mm")
+    calls = []
+
+    def events_fn(target, energy, m_a, channel, n, rng, **kw):
+        calls.append(n)
+        specs = [{"channel": channel, "prod": "3prong", "tau_e": float(e)} for e in rng.uniform(20, 200, 200)]
+        ev = toys.toy_events(specs)
+        w = np.ones(len(ev))
+        if len(calls) == 1:
+            w[0] = 1e9
+        return ak.with_field(ev, w, "weight")
+
+    s = ReachSettings(n_mc=200, max_rel_error=0.05, n_mc_max=2000)
+    p = compute_reach(exp, 5.0, "invisible", s, sigma_fn=_const_sigma, events_fn=events_fn)
+    assert len(calls) > 1 and p.n_mc > 200
