@@ -39,8 +39,13 @@ log = logging.getLogger("muonbsm")
 
 
 def grid_to_json(grid: Grid) -> dict[str, Any]:
-    """A vegas grid as plain numbers (bin edges per dimension; floats round-trip exactly)."""
-    return {"edges": np.asarray(grid.vmap.grid).tolist(), "integral": grid.integral, "error": grid.error,
+    """A vegas grid as plain numbers (bin edges per dimension; floats round-trip exactly).
+
+    vegas pads ``vmap.grid`` to the largest number of increments: each dimension keeps only its
+    ``ninc[d] + 1`` edges (the padding would otherwise become bins of the rebuilt map)."""
+    vmap = grid.vmap
+    edges = [np.asarray(vmap.grid)[d, : int(vmap.ninc[d]) + 1].tolist() for d in range(vmap.dim)]
+    return {"edges": edges, "integral": grid.integral, "error": grid.error,
             "chi2_dof": grid.chi2_dof, "neval": grid.neval}
 
 
