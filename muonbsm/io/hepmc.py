@@ -274,8 +274,9 @@ def read_hepmc(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
     :class:`~muonbsm.errors.IntegrityError` if such a file yields fewer events than its run info
     declares or has no end-of-listing line (truncated or corrupt). For other HepMC3 files the mother is the single parent (-1
     for none or several), the vertex the production vertex position [mm] (0 without one), the
-    charge that of the PDG id, the weight the first one, and the metadata ``{}``. Momenta in
-    GeV (files in MeV are converted).
+    charge that of the PDG id, the weight the first one, and the metadata the last event's
+    ``GenCrossSection`` as ``rate`` +- ``rate_error`` (``rate_unit`` "pb"; ``{}`` without one).
+    Momenta in GeV (files in MeV are converted).
     """
     pyhepmc = _pyhepmc()
     with open(path, "rb") as f:
@@ -303,6 +304,9 @@ def read_hepmc(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
                     scalars[k].append(_text(attrs[k]))
             else:
                 extras.append(_graph_extras(event))
+            if _META_ATTR not in run and event.cross_section is not None:  # foreign: the last estimate
+                xsec = event.cross_section
+                meta = {"rate": float(xsec.xsec()), "rate_error": float(xsec.xsec_err()), "rate_unit": "pb"}
     declared = int(run.get(_COUNT_ATTR, -1))
     if len(counts) < declared:
         raise IntegrityError(f"{path}: {len(counts)} of the {declared} events its run info declares could be "

@@ -225,6 +225,17 @@ def _between(text: str, tag: str) -> str | None:
     return None if match is None else match.group(1)
 
 
+def _foreign_rate(text: str) -> dict[str, Any]:
+    """``{"rate", "rate_error", "rate_unit"}`` of a foreign file: the sum of the ``XSECUP`` of its
+    processes [pb] and their errors in quadrature (``{}`` without processes)."""
+    lines = [line.split() for line in (_between(text, "init") or "").split("\n")]
+    rows = [r for r in [r for r in lines if r and not r[0].startswith(("#", "<"))][1:] if len(r) == 4]
+    if not rows:
+        return {}
+    xsec = [(float(r[0]), float(r[1])) for r in rows]
+    return {"rate": sum(x for x, _ in xsec), "rate_error": sum(e * e for _, e in xsec) ** 0.5, "rate_unit": "pb"}
+
+
 def _numbers(lines: list[str], idx: NDArray[np.int64], width: int) -> NDArray[np.float64]:
     """The whitespace-separated numbers of ``lines[idx]`` as an array of shape ``(len(idx), width)``."""
     tokens = " ".join([lines[i] for i in idx.tolist()]).split()
@@ -237,7 +248,8 @@ def read_lhe(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
     Files written by :class:`LheWriter` are restored exactly (:class:`~muonbsm.errors.IntegrityError`
     if one is truncated or yields fewer events than its header declares). Other LHE files are read from
     their particle lines: status -1/-2/-9 -> 4, 1 -> 1, 2/3 -> 2; mother = ``MOTHUP1 - 1`` for a
-    single mother, -1 for none or two; charge from the PDG id; vertices 0; metadata ``{}``.
+    single mother, -1 for none or two; charge from the PDG id; vertices 0; metadata: the
+    ``<init>`` cross section, ``rate`` +- ``rate_error`` (``rate_unit`` "pb").
     Momenta [GeV], vertices [mm], weight = ``XWGTUP``.
     """
     try:
@@ -249,7 +261,7 @@ def read_lhe(path: str | os.PathLike[str]) -> tuple[ak.Array, dict[str, Any]]:
         raise IntegrityError(f"{path}: truncated LHE file (no <init> block or no </LesHouchesEvents>)")
     header = text[: text.index("<init>")]
     meta_text = _between(header, _META_TAG)
-    meta = {} if meta_text is None else _meta.decode(meta_text)
+    meta = _foreign_rate(text) if meta_text is None else _meta.decode(meta_text)
     spec = (_between(header, _SCALARS_TAG) or "").split()
     scalar_types = {name: np.dtype(d) for name, d in (s.split(":") for s in spec)}
     body = text[text.index("</init>") + len("</init>"): text.rindex("</LesHouchesEvents>")]

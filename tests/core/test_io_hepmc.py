@@ -103,7 +103,13 @@ def test_foreign_hepmc_uses_the_graph(tmp_path):
     with pyhepmc.open(tmp_path / "f.hepmc", "w") as f:
         f.write(event)
     back, meta = read_hepmc(tmp_path / "f.hepmc")
-    assert meta == {}
+    assert meta == {}  # no GenCrossSection
+    xsec = pyhepmc.GenCrossSection()
+    xsec.set_cross_section(2.5, 0.5, 1, 1)
+    event.cross_section = xsec
+    with pyhepmc.open(tmp_path / "g.hepmc", "w") as f:
+        f.write(event)
+    assert read_hepmc(tmp_path / "g.hepmc")[1] == {"rate": 2.5, "rate_error": 0.5, "rate_unit": "pb"}
     assert back.particles.pdg.tolist() == [[15, 16, -211]]
     assert back.particles.mother.tolist() == [[-1, 0, 0]]
     assert back.particles.vx.tolist() == [[0.0, 1.5, 1.5]]

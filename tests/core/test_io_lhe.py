@@ -141,7 +141,7 @@ def test_foreign_lhe_uses_mothup_and_pdg_charge(tmp_path):
 """
     (tmp_path / "f.lhe").write_text(text)
     back, meta = read_lhe(tmp_path / "f.lhe")
-    assert meta == {}
+    assert meta == {"rate": 1.0, "rate_error": 0.1, "rate_unit": "pb"}  # XSECUP, XERRUP
     assert back.particles.pdg.tolist() == [[11, -11, 13, -13]]
     assert back.particles.status.tolist() == [[4, 4, 1, 1]]
     assert back.particles.mother.tolist() == [[-1, -1, -1, -1]]
