@@ -69,14 +69,14 @@ def generate(card_or_process: str | os.PathLike[str] | dict[str, Any] | Any, out
 
     Example (the README's)::
 
-        summary = muonbsm.generate("samples/mu3e_dark_photon.toml", "dp.parquet", events=2000)
-        events, meta = muonbsm.read("dp.parquet")
+        run = muonbsm.generate("samples/mu3e_ic.toml", "ic.parquet", events=20000, unweighted=False)
+        events, meta = muonbsm.read("ic.parquet")
     """
     from muonbsm.generator import generate as engine
 
     given = (("output", None if output is None else os.fspath(output)), ("events", events), ("seed", seed),
              ("unweighted", unweighted))
-    run = {k: v for k, v in given if v is not None}
+    run: dict[str, Any] = {k: v for k, v in given if v is not None}
     if isinstance(card_or_process, (str, os.PathLike, dict)):
         card = _card(card_or_process, run, sections)
         return {**engine.run_card(card, workers=workers, merge=merge, progress=progress).to_dict(),

@@ -147,7 +147,7 @@ class HepMCWriter:
         self._tmp = tempfile.TemporaryFile(dir=self._path.parent)
         self._ios = pyhepmc.io.pyiostream(self._tmp)
         self._run = _run_info({})
-        self._writer: pyhepmc.io.WriterAscii | None = pyhepmc.io.WriterAscii(self._ios, self._run)
+        self._writer: Any = pyhepmc.io.WriterAscii(self._ios, self._run)  # None once closed
         self._scalars: dict[str, np.dtype] | None = None
         self._n = 0
         self._sum_w = self._sum_w2 = 0.0

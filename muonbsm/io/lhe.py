@@ -188,7 +188,8 @@ class LheWriter:
             first = events.particles[0]
             inc = first[first.status == STATUS_INCOMING]
             beams = [(int(p), float(e)) for p, e in zip(ak.to_list(inc.pdg)[:2], ak.to_list(inc.E)[:2])]
-            self._beams = tuple((beams + [(0, 0.0)] * 2)[:2])
+            padded = beams + [(0, 0.0)] * 2
+            self._beams = (padded[0], padded[1])
             self._first_w = float(events.weight[0])
         elif scalars != self._scalars:
             raise ValueError(f"events: per-event scalars {scalars} differ from the first chunk's {self._scalars}")
