@@ -46,7 +46,7 @@ def test_spectrum_file_end_to_end(tmp_path):
 
     def events_fn(target, energy, m_a, channel, n, rng, **kw):
         calls.append((energy, kw["frac_mu_minus"]))
-        return toys.toy_events([{"channel": channel}] * 3)
+        return toys.toy_events([{"channel": channel}] * 100)   # each event 1% of the efficiency
 
     (p,) = reach_rows(card, sigma_fn=lambda t, e, m: K_SIGMA * e, events_fn=events_fn)
     # by hand: muon numbers and mean energy of the two spectra
