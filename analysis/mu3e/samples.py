@@ -48,7 +48,6 @@ the content. Units: GeV.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass, replace
@@ -74,7 +73,6 @@ from muonbsm.seeds import rng as stream_rng
 __all__ = ["ModelSpec", "SampleSettings", "DetectorLevel", "BUILTIN_MODELS", "SampleFactory"]
 
 Array = NDArray[np.float64]
-_LOG = logging.getLogger(__name__)
 _COUPLING_KEYS = ("epsilon", "g_e", "g_mu", "g_v_e", "g_a_e", "g_v_mu", "g_a_mu")
 #: Version of the cache layout: bump when the stored content changes meaning.
 CACHE_VERSION = 2
