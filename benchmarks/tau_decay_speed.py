@@ -227,6 +227,7 @@ def main() -> None:
         sys.path.insert(0, str(args.fast_module.parent))
         spec = importlib.util.spec_from_file_location(args.fast_module.stem, args.fast_module)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[args.fast_module.stem] = module
         spec.loader.exec_module(module)
         globals()["tau"] = module
     rng = np.random.default_rng(args.seed)

@@ -27,6 +27,12 @@ reflected in the rest frame, same spin, charges conjugated), so tau^+ -> pi^+ nu
 probability 1/2; K_S, K_L, pi0, gamma are final state (status 1); with ``decay_pi0=True`` each
 pi0 gets status 2 and two photons.
 
+Validation (``benchmarks/tau_decay_speed.py``, 5e4 forced Pythia 8.317 decays per mode, 100 GeV
+tau^-): chi2/ndf of the charged-energy fraction, hadronic and pair masses <= 1.4 per mode at
+P = 0, except pi0 pi0 pi- (about 70), where Pythia's current is not Bose symmetric in the two pi0
+(:mod:`~muonbsm.generator.decays.tau_currents_3pi`); the pilots of the accept-reject envelopes
+are stored (:mod:`~muonbsm.generator.decays.tau_pilots`).
+
 Branching fractions: PDG 2026 fit values from the ``pdg`` package
 (:mod:`~muonbsm.generator.decays.tau_br`, exclusive modes, the remainder on the last mode);
 prongs with K_S stable (:func:`~muonbsm.generator.decays.tau_br.n_prongs`): 3-prong 14.563 %
