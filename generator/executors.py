@@ -208,7 +208,7 @@ class DaskExecutor(_Managed):
         if address is None:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                          dashboard_address=None, silence_logs=logging.WARNING)
-            self._client = Client(self._cluster)
+            self._client: Client | None = Client(self._cluster)  # None once closed
             self.description = f"dask LocalCluster ({workers} workers)"
         else:
             try:
@@ -221,6 +221,9 @@ class DaskExecutor(_Managed):
 
     def run(self, fn: Callable[[Any, Any], Any], context: Any, tasks: Iterable[Any]) -> Iterator[Any]:
         from dask.distributed import as_completed
+
+        if self._client is None:
+            raise MuonbsmError("the dask executor is closed")
 
         shared = self._client.scatter(context, broadcast=True, hash=False)
         self._futures = [self._client.submit(fn, shared, task, pure=False, retries=0) for task in tasks]

@@ -172,15 +172,16 @@ def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_si
     w_max: list[float | None] = [None] * len(chans)
     if unweighted:
         accepted = []
+        caps: list[float] = []  # the channel maximum weights
         for i, (ch, grid) in enumerate(zip(chans, grids)):
             probe, _ = hypercube_weights(ch, grid, training.n_probe, seeds.rng(seed, "generation.probe", i))
-            w_max[i] = max_weight(probe, training.overweight_fraction) if np.any(probe > 0) else 0.0
-            accepted.append(float(np.minimum(probe, w_max[i]).mean()))  # = w_max * efficiency
-        if not sum(w_max):  # type: ignore[arg-type]
+            caps.append(max_weight(probe, training.overweight_fraction) if np.any(probe > 0) else 0.0)
+            accepted.append(float(np.minimum(probe, caps[i]).mean()))  # = w_max * efficiency
+        if not sum(caps):
             raise InputError("the fiducial rate is zero in every channel: the cuts leave no phase space")
-        expected_eff = sum(accepted) / sum(w_max)  # type: ignore[arg-type]
+        expected_eff = sum(accepted) / sum(caps)
         kappa = sum(accepted) / _with_margin(n_events, expected_eff)
-        trials = [int(math.ceil(w / kappa)) if w > 0 else 0 for w in w_max]  # type: ignore[operator]
+        trials = [int(math.ceil(w / kappa)) if w > 0 else 0 for w in caps]
         w_max = [kappa * n if n else 0.0 for n in trials]  # >= the threshold: equal event weights kappa
     else:
         trials = _split(n_events, [g.integral for g in grids])

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+# A mass [GeV] or an array of them; float and array arguments broadcast together.
+Real = float | FloatArray
 
 
 def kallen(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
@@ -48,7 +51,13 @@ def kallen(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
 
-def two_body_momentum(m: FloatArray, m1: FloatArray, m2: FloatArray) -> FloatArray:
+# Overloads: floats give a float (a numpy scalar), any array an array. mypy's overlap check flags
+# the first (a value typed Real that holds floats would be typed as an array): accepted.
+@overload
+def two_body_momentum(m: float, m1: float, m2: float) -> float: ...  # type: ignore[overload-overlap]
+@overload
+def two_body_momentum(m: Real, m1: Real, m2: Real) -> FloatArray: ...
+def two_body_momentum(m: Real, m1: Real, m2: Real) -> Real:
     """Daughter momentum |p*| [GeV] in the rest frame of mass ``m`` decaying to ``m1 + m2`` (GeV).
 
     Returns 0 below threshold instead of NaN.
@@ -57,7 +66,11 @@ def two_body_momentum(m: FloatArray, m1: FloatArray, m2: FloatArray) -> FloatArr
     return np.sqrt(np.maximum(lam, 0.0)) / (2.0 * m)
 
 
-def two_body_weight(m: FloatArray, m1: FloatArray, m2: FloatArray) -> FloatArray:
+@overload
+def two_body_weight(m: float, m1: float, m2: float) -> float: ...  # type: ignore[overload-overlap]  # as above
+@overload
+def two_body_weight(m: Real, m1: Real, m2: Real) -> FloatArray: ...
+def two_body_weight(m: Real, m1: Real, m2: Real) -> Real:
     """Two-body phase-space weight per unit (cos, phi) hypercube square, :math:`|p^*|/(4\\pi m)`."""
     return two_body_momentum(m, m1, m2) / (4.0 * np.pi * m)
 

@@ -76,7 +76,7 @@ def decay_alps(
     p_alp = np.asarray(p_alp, dtype=np.float64)
     if p_alp.ndim != 2 or p_alp.shape[1] != 4 or not np.all(np.isfinite(p_alp)):
         raise ValueError("p_alp must be a finite (n, 4) array of (E, px, py, pz) [GeV]")
-    n = p_alp.shape[0]
+    n = int(p_alp.shape[0])
     brs = np.array([br_mu_minus_tau_plus, br_mu_plus_tau_minus, br_chi_chibar], dtype=np.float64)
     if np.any(brs < 0) or abs(brs.sum() - 1.0) > 1e-9:
         raise ValueError("branching ratios must be >= 0 and sum to 1")

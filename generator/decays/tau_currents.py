@@ -35,6 +35,8 @@ All momenta are ``(n, 4)`` (E, px, py, pz) arrays [GeV].
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -104,7 +106,8 @@ def bw_running(s: F64, m0: float, g0: float, m1: float, m2: float, wave: int) ->
 
 def bw_fixed(s: F64, m0: float, g0: float) -> C128:
     """Fixed-width Breit-Wigner (M^2 - i M Gamma) / (M^2 - s - i M Gamma) (1 at s = 0)."""
-    return (m0 * m0 - 1j * m0 * g0) / (m0 * m0 - np.asarray(s) - 1j * m0 * g0)
+    # float64 array and Python complex promote to complex128; numpy's stubs say complexfloating
+    return cast(C128, (m0 * m0 - 1j * m0 * g0) / (m0 * m0 - np.asarray(s) - 1j * m0 * g0))
 
 
 def epsilon_vector(a: NDArray, b: NDArray, c: NDArray) -> NDArray:

@@ -64,7 +64,8 @@ def write(path: Path = PILOT_PATH) -> Path:
             out[f"edges_{code}"], out[f"cdf_{code}"], out[f"density_{code}"] = sampler.table.edges, sampler.table.cdf, sampler.table.density
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
-        np.savez(fh, **out)
+        # allow_pickle given (its default) so that numpy's stubs do not match **out against it
+        np.savez(fh, allow_pickle=True, **out)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

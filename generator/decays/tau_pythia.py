@@ -91,7 +91,8 @@ def _force(py: Any, mode: int | None) -> None:
         ch.onMode(1 if on else 0)
         matched += on
     if not matched:
-        raise ValueError(f"Pythia 8 has no tau channel for mode {mode} ({MODES[mode].name})")
+        which = "any mode" if mode is None else f"mode {mode} ({MODES[mode].name})"
+        raise ValueError(f"Pythia 8 has no tau channel for {which}")
 
 
 def decay_taus_pythia(

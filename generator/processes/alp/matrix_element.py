@@ -125,7 +125,7 @@ def _spinors_into(e: float, px: float, py: float, pz: float, m: float, out: NDAr
 @numba.njit(cache=True, parallel=True)
 def _helicity_kernel(p: NDArray, pp: NDArray, k: NDArray, nv: NDArray, d1: NDArray,
                      d2: NDArray, gam: NDArray, sgn: NDArray, m_in: float,
-                     m_out: float) -> NDArray:
+                     m_out: float) -> tuple[NDArray, NDArray]:
     n = p.shape[0]
     out = np.empty(n)
     diff = np.empty(n)

@@ -134,7 +134,7 @@ class AlpProduction:
         """dsigma [pb] per unit hypercube volume at ``u`` (n, 4), and the lab four-momenta."""
         weight, (x, _, t, kin, ok) = integrand(self.setup, u, with_kinematics=True)
         n = len(weight)
-        out = {key: np.zeros((n, 4)) for key in _KEYS + ("q",)}
+        out: dict[str, NDArray[np.float64]] = {key: np.zeros((n, 4)) for key in _KEYS + ("q",)}
         out["d1"], out["d2"] = np.ones(n), np.ones(n)
         if kin is not None:
             for key in _KEYS + ("q", "d1", "d2"):

@@ -241,6 +241,8 @@ class XEmission:
         """Decay vertices (n, 3) [mm], lab decay lengths L (n,) [mm] and beta gamma (n,) of X."""
         beta_gamma = np.linalg.norm(x[:, 1:], axis=-1) / self.model.mass
         if not self.decay_sampling_mm:
+            if self.model.ctau_mm is None:  # rejected by __post_init__ (frozen); narrows the Optional
+                raise InputError("[model] ctau: displaced decays (prompt = false) need a stated c tau [mm]")
             vertex, length = decay_vertices(x, self.model.ctau_mm, rng)
             return vertex, length, beta_gamma
         means = np.asarray(self.decay_sampling_mm, dtype=np.float64)
