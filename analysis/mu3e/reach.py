@@ -46,6 +46,8 @@ from muonbsm.analysis.mu3e.bump_hunt import in_window
 from muonbsm.analysis.mu3e.samples import BUILTIN_MODELS, ModelSpec, SampleFactory, SampleSettings
 from muonbsm.analysis.mu3e.scan import PAIRS, VARIABLE_RANGES, AnalysisSettings, analyze_point, paired_variables
 from muonbsm.analysis.mu3e.plots import ReachBand, caption, plot_distributions_2d, plot_gain, plot_reach
+from muonbsm.analysis.mu3e.existing_limits import default_limits, projection, read_limit
+from muonbsm.analysis.mu3e.lifetime import LIFETIME_KEYS, add_lifetime_limits
 from muonbsm.analysis.mu3e.tasks import MassTask, cache_size, format_bytes, progress_printer, run_masses
 
 
@@ -86,6 +88,9 @@ class ReachCard:
         self.band_target, self.band_sigmas = card["bands"]["target"], list(card["bands"]["n_sigma"])
         self.plots = card["plots"]["enabled"]
         self.distribution_masses = list(card["plots"]["distribution_masses"])
+        self.lifetime = an["lifetime"]
+        files = [f if base is None or Path(f).is_absolute() else str(base / f) for f in card["plots"]["limit_files"]]
+        self.limits = default_limits() + [read_limit(f) for f in files]  # InputError names a bad file
 
     @staticmethod
     def _model(name: str, tables: Mapping[str, dict[str, Any]]) -> ModelSpec:
@@ -130,8 +135,10 @@ def analyze(card: ReachCard, progress: bool = True) -> list[dict]:
     for res in results:
         for k, v in res.seconds.items():
             seconds[k] = seconds.get(k, 0.0) + v
+    if card.lifetime:  # displaced-aware coupling limits on the first pair (cached samples reused)
+        add_lifetime_limits(rows, factory, card.models, card.masses, card.pairs[0], card.analysis)
     t_plots = time.monotonic()
-    write_tables(rows, card.results_dir, {**factory.describe(), "cpu_seconds_by_stage": seconds})
+    write_tables(rows, card.results_dir, {**factory.describe(), "task_wall_seconds_by_stage": seconds})
     if card.plots:
         dists = []
         for m in card.distribution_masses:
@@ -211,12 +218,19 @@ def write_plots(rows: list[dict], card: ReachCard, dists: list[tuple] = ()) -> l
                 label = f"angular ({pair}), {n:.2g} decays"
                 limits[label] = np.array([r["coupling_limit"] for r in sel])
                 errors[label] = np.array([r["coupling_limit_mc_error"] for r in sel])
+                if sel and np.all(np.isfinite([r.get(LIFETIME_KEYS[0], np.nan) for r in sel])):
+                    label = f"angular ({pair}), displaced-aware, {n:.2g} decays"
+                    limits[label] = np.array([r[LIFETIME_KEYS[0]] for r in sel])
+                    errors[label] = np.array([r[LIFETIME_KEYS[1]] for r in sel])
         tex = _COUPLING_TEX.get(spec.coupling, spec.coupling)
         ylabel = f"${tex}^2$" if spec.squared and "^" not in tex else f"$({tex})^2$" if spec.squared else f"${tex}$"
         path = d / f"reach_{spec.name}.png"
+        published = {}  # the dark photon: published limits shaded, the Mu3e projection dashed
+        if spec.process == "dark-photon" and spec.coupling == "epsilon":
+            published = {"existing": card.limits, "projection": projection(), "log_x": True, "xlim_mev": (1.0, 110.0)}
         plot_reach(masses, limits, _g2_bands(spec, list(card.masses), card), ylabel, path, errors=errors,
                    info=caption(card.analysis.cl, card.decays, extra=spec.label or spec.name),
-                   power=2.0 if spec.squared else 1.0).clf()
+                   power=2.0 if spec.squared else 1.0, **published).clf()
         out.append(path)
     for spec, m, sig, bkg, hw in dists:
         for pair in card.pairs:
