@@ -67,5 +67,5 @@ def arrays_digest(arrays: "list[tuple[str, np.ndarray]]") -> str:
         a = np.ascontiguousarray(arr)
         a = a.astype(a.dtype.newbyteorder("<"), copy=False)
         h.update(f"{name}:{a.dtype.str}:{a.size};".encode())
-        h.update(memoryview(a).cast("B"))
+        h.update(a.data.cast("B"))  # = memoryview(a), which numpy's stubs allow only for Python >= 3.12
     return h.hexdigest()

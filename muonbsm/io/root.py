@@ -49,7 +49,7 @@ class RootWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self._file = uproot.recreate(path)
-        self._tree = None
+        self._tree: uproot.WritableTree | None = None  # created by the first chunk
 
     def write(self, events: ak.Array) -> None:
         """Append one chunk of events (the event schema of :mod:`muonbsm.events`)."""
