@@ -287,7 +287,7 @@ def compute_reach(exp: Experiment, m_a: float, channel: Channel, settings: Reach
                   events_cache: dict | None = None, index: tuple[int, int] = (0, 0)) -> ReachPoint:
     """Reach of ``exp`` in ``channel`` at ALP mass ``m_a`` [GeV].
 
-    ``events_fn(target, energy, m_a, channel, n, rng, theta=, m_chi=, frac_mu_minus=, charge_flip=)``
+    ``events_fn(target, energy, m_a, channel, n, rng, theta=, m_chi=, frac_mu_minus=, charge_flip=, tau_decays=)``
     gives weighted events in the fixed layout (default
     :func:`~muonbsm.analysis.fixed_target.signal.signal_events`); ``events_cache`` (dict) shares
     samples between variants with the same beam and target. ``index = (i_exp, i_mass)`` selects
@@ -319,7 +319,7 @@ def compute_reach(exp: Experiment, m_a: float, channel: Channel, settings: Reach
             r = seeded_rng(settings.seed, "reach.fixed_target", owner[0], j, "mass", i_mass, "sample", owner[1],
                            "generation.chunk", b)
             return events_fn(exp.target, e0, m_a, channel, n, r, theta=settings.theta,
-                             m_chi=settings.m_chi_ratio * m_a, frac_mu_minus=fm, charge_flip=flip)
+                             m_chi=settings.m_chi_ratio * m_a, frac_mu_minus=fm, charge_flip=flip, tau_decays=False)
 
         decay_rng = seeded_rng(settings.seed, "reach.fixed_target", i_exp, j, "mass", i_mass, "sample", i, "decays")
         flow, n_node = _adaptive_efficiency(exp, channel, settings, cache.setdefault(key, []), make_batch, decay_rng)

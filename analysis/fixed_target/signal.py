@@ -7,6 +7,7 @@ weights in pb at C/Lambda = 1 TeV^-1 (the production cross section; the branchin
 applied by the reach). A beam of unknown charge mixes mu- and mu+ samples. With
 ``charge_flip`` the ALP decays only into the mu tau mode whose muon has the charge opposite to
 the beam's (events carry ``alp_mode_weight`` = 1/2, the mode's share of the visible channel).
+``tau_decays=False`` skips the tau decays (the reach weights them analytically).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _TRAINING = TrainingOptions(nitn=6, neval=10_000)
 
 def signal_events(target: str | Target, energy: float, m_a: float, channel: str, n: int,
                   rng: np.random.Generator, *, theta: float = 0.0, m_chi: float | None = None,
-                  frac_mu_minus: float = 1.0, charge_flip: bool = False) -> ak.Array:
+                  frac_mu_minus: float = 1.0, charge_flip: bool = False, tau_decays: bool = True) -> ak.Array:
     """About ``n`` weighted events [pb] of ``mu N -> tau N a`` at beam ``energy`` [GeV], ALP mass
     ``m_a`` [GeV], C/Lambda = 1 TeV^-1 and ``theta`` [rad], with the ALP decayed in ``channel``
     (``"visible"``: a -> mu tau, 1/2 per charge mode; ``"invisible"``: a -> chi chibar with
@@ -42,7 +43,8 @@ def signal_events(target: str | Target, energy: float, m_a: float, channel: str,
         if n_part == 0:
             continue
         decay = "charge_flip" if charge_flip and channel == "visible" else channel
-        process = AlpProduction(target, energy, m_a, 1.0, theta, beam_charge=charge, m_chi=m_chi, decay=decay)
+        process = AlpProduction(target, energy, m_a, 1.0, theta, beam_charge=charge, m_chi=m_chi, decay=decay,
+                                tau_decays=tau_decays)
         events, _, _ = sample_events(process, n_part, seed=int(rng.integers(2**62)), training=_TRAINING)
         parts.append(ak.with_field(events, events.weight * fraction, "weight"))
     return ak.concatenate(parts) if len(parts) > 1 else parts[0]

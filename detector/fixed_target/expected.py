@@ -32,6 +32,8 @@ with the MC error of a ratio estimator,
 
 from __future__ import annotations
 
+import math
+
 import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
@@ -138,20 +140,29 @@ def _taus(events: ak.Array) -> dict[str, NDArray]:
 
 def _forced_muon_energy(p4: NDArray, pdg: NDArray, pol: NDArray, modes: NDArray,
                         rng: np.random.Generator) -> NDArray:
-    """Leading muon energy [GeV] (0 if none) of taus decayed by the decayer forced into ``modes``."""
+    """Leading muon energy [GeV] (0 if none) of taus decayed by the decayer forced into ``modes``.
+
+    Each pending tau is decayed in ``r ~ 1 / BR(modes)`` independent copies per call and the
+    first copy in an allowed mode is kept (the first success of i.i.d. trials follows the
+    decayer's distribution conditioned on the mode); taus without one are redrawn.
+    """
     out = np.zeros(len(p4))
-    todo = np.arange(len(p4))
     p4 = p4.copy()
     p4[:, 0] = np.sqrt(np.sum(p4[:, 1:] ** 2, axis=1) + M_TAU**2)   # on shell (records carry rounding)
-    for _ in range(10_000):
-        if todo.size == 0:
-            break
-        res = decay_taus(p4[todo], pdg[todo], rng, polarization=pol[todo])
-        ok = np.isin(res.mode, modes)
-        d = res.daughters[ok]
-        emu = ak.to_numpy(ak.fill_none(ak.max(ak.where(abs(d.pdg) == 13, d.E, 0.0), axis=1), 0.0))
-        out[todo[ok]] = emu
-        todo = todo[~ok]
+    br = float(BRANCHING_RATIOS[modes].sum())
+    if br <= 0:
+        raise ValueError("no allowed tau decay mode has a non-zero branching ratio")
+    reps = int(min(max(math.ceil(1.0 / br), 1), 64))
+    todo = np.arange(len(p4))
+    while todo.size:
+        idx = np.repeat(todo, reps)
+        res = decay_taus(p4[idx], pdg[idx], rng, polarization=pol[idx])
+        ok = np.isin(res.mode, modes).reshape(-1, reps)
+        has = ok.any(axis=1)
+        pick = np.flatnonzero(has) * reps + np.argmax(ok, axis=1)[has]
+        d = res.daughters[pick]
+        out[todo[has]] = ak.to_numpy(ak.fill_none(ak.max(ak.where(abs(d.pdg) == 13, d.E, 0.0), axis=1), 0.0))
+        todo = todo[~has]
     return out
 
 

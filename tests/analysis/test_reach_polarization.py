@@ -53,7 +53,7 @@ def test_muon_energy_cut_follows_the_polarised_michel_spectrum():
     """Toy tau- of 100 GeV with helicity +1, 0, -1 and E_mu < 50 GeV: the forced, polarised decays
     of the package against the massless Michel CDF at x = 1/2 (+-0.0833 around 0.729)."""
     sel = Selection(tau_decay="muonic", max_muon_energy_gev=50.0)
-    base = toys.toy_events([{"channel": "invisible", "prod": "mu", "tau_e": 100.0}] * 8_000)
+    base = toys.toy_events([{"channel": "invisible", "prod": "mu", "tau_e": 100.0}] * 4_000)
     effs = {}
     for pol in (1.0, 0.0, -1.0):
         ev = ak.with_field(base, np.full(len(base), pol), "tau_polarization_prod")

@@ -78,7 +78,9 @@ class AlpProduction:
     a -> mu tau, 1/2 per charge mode), ``"charge_flip"`` (forced into the mu tau mode whose muon
     has the charge opposite to the beam's; ``alp_mode_weight`` = 1/2) or ``"invisible"``
     (forced a -> chi chibar); the weights are the production cross section in every case
-    (multiply by the BR of a forced channel).
+    (multiply by the BR of a forced channel). ``tau_decays=False`` leaves both taus undecayed
+    (status 2 kept, no daughters, decay modes and prongs -1): for analyses that weight the tau
+    decays analytically (:mod:`muonbsm.detector.fixed_target.expected`).
     """
 
     target: str | Target
@@ -92,6 +94,7 @@ class AlpProduction:
     m_chi: float = 0.0
     prompt: bool = True
     decay: str = "model"
+    tau_decays: bool = True
     unit: str = "pb"
     dim: int = 4
 
@@ -176,14 +179,19 @@ class AlpProduction:
             tau_q = -np.sign(ak.to_numpy(dau.pdg[:, 1])[has_tau]).astype(int)
             rest = np.where(tau_q < 0, 1.0, -1.0) * alp_rest_frame_polarization(self.m_a, self.setup.s, self.setup.p, -1)
             pol_alp[has_tau] = lab_helicity(d_mom[1][has_tau], mom["k"][has_tau], rest)
+        scalars = dict(beam_energy=np.full(n, self.beam_energy), beam_charge=np.full(n, self.beam_charge), t=kin["t"],
+                       x_alp=kin["x"], alp_decay_mode=alp.mode)
+        pols = dict(tau_polarization_prod=pol_prod, tau_polarization_alp=pol_alp,
+                    alp_mode_weight=np.full(n, 0.5 if self.decay == "charge_flip" else 1.0))
+        if not self.tau_decays:
+            none = np.full(n, -1)
+            return from_arrays(fields, weight, **scalars, tau_decay_mode_prod=none, n_prongs_prod=none, **pols,
+                               tau_decay_mode_alp=none, n_prongs_alp=none)
         tau1 = decay_taus(mom["pprime"], np.full(n, tau_pdg), rng, polarization=pol_prod, mother_index=2, first_index=7)
         tau2_mode = np.full(n, -1)
         tau2_prongs = np.full(n, -1)
-        events = from_arrays(fields, weight, beam_energy=np.full(n, self.beam_energy), beam_charge=np.full(n, self.beam_charge),
-                             t=kin["t"], x_alp=kin["x"], alp_decay_mode=alp.mode, tau_decay_mode_prod=tau1.mode,
-                             n_prongs_prod=tau1.n_charged, tau_polarization_prod=pol_prod,
-                             tau_polarization_alp=pol_alp,
-                             alp_mode_weight=np.full(n, 0.5 if self.decay == "charge_flip" else 1.0))
+        events = from_arrays(fields, weight, **scalars, tau_decay_mode_prod=tau1.mode, n_prongs_prod=tau1.n_charged,
+                             **pols)
         events = append_particles(events, tau1.daughters)
         counts = np.zeros(n, dtype=np.int64)
         second = ak.Array([[]] * n) if not np.any(has_tau) else None
