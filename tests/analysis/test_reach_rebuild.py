@@ -159,6 +159,9 @@ def main(masses=(2.0, 5.0, 10.0, 15.0, 20.0), n: int = 40_000) -> None:  # pragm
         for i, exp in enumerate(load_experiments()):
             for ch in exp.channels:
                 p = compute_reach(exp, m_a, ch, settings, sigma_fn=sigma, index=(i, masses.index(m_a)))
+                if not p.efficiency > 0:          # no production below the t cut-off (NA64 at 20 GeV)
+                    print(f"{exp.key:26s} {ch:9s} {m_a:5.1f}  no production", flush=True)
+                    continue
                 ev = rebuild_events(exp, m_a, ch, n, seed=int(10 * m_a) + 5)
                 eff, err = rebuild_efficiency(exp, ev, ch, np.random.default_rng(1))
                 sl = rebuild_sigma_length(exp, m_a)
