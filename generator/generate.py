@@ -53,7 +53,7 @@ from muonbsm.generator.executors import Executor, SerialExecutor, make_executor
 from muonbsm.generator.fingerprint import card_description, run_fingerprint
 from muonbsm.generator.lock import OutputLock
 from muonbsm.generator.progress import Progress
-from muonbsm.generator.sampling import Grid, Process, channels_of, hypercube_weights, max_weight, run_chunk, train
+from muonbsm.generator.sampling import AnyProcess, Grid, channels_of, hypercube_weights, max_weight, run_chunk, train
 from muonbsm.generator.shards import RunContext, ShardSummary, ShardTask, write_shard
 from muonbsm.hashing import digest
 from muonbsm.io.atomic import fsync_path
@@ -154,7 +154,7 @@ def _split(total: int, shares: list[float]) -> list[int]:
     return [int(v) for v in n]
 
 
-def _plan(process: Process, n_events: int, seed: int, unweighted: bool, chunk_size: int,
+def _plan(process: AnyProcess, n_events: int, seed: int, unweighted: bool, chunk_size: int,
           training: TrainingOptions, grids: list[Grid] | None) -> dict[str, Any]:
     r"""Train each channel (unless ``grids`` are given), find the unweighting thresholds and
     share the trials among channels; a JSON-ready dict.
@@ -273,7 +273,7 @@ def _expected_bytes(done: dict[int, ShardSummary], plan: dict[str, Any], merge: 
 
 
 def generate(
-    process: Process,
+    process: AnyProcess,
     output: str | os.PathLike[str],
     n_events: int,
     *,
@@ -472,7 +472,7 @@ def run_card(card: dict[str, Any], *, output: str | os.PathLike[str] | None = No
         )
 
 
-def sample_events(process: Process, n_events: int, *, seed: int,
+def sample_events(process: AnyProcess, n_events: int, *, seed: int,
                   training: TrainingOptions = TrainingOptions()) -> tuple[ak.Array, float, float]:
     """Weighted events in memory (no file): trains the channels, shares ``n_events`` points
     among them and returns ``(events, rate, rate_error)``; the sum of the weights is ``rate``.

@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,6 +47,8 @@ from muonbsm import seeds
 
 __all__ = [
     "Process",
+    "MultiChannelProcess",
+    "AnyProcess",
     "Grid",
     "ChunkResult",
     "seed_sequence",
@@ -68,6 +71,17 @@ class Process(Protocol):
     def evaluate(self, u: NDArray[np.float64]) -> tuple[NDArray[np.float64], Any]: ...
 
     def to_events(self, kin: Any, weight: NDArray[np.float64], rng: np.random.Generator) -> ak.Array: ...
+
+
+class MultiChannelProcess(Protocol):
+    """A process that is the sum of phase-space channels, each a :class:`Process`."""
+
+    @property
+    def channels(self) -> Sequence[Process]: ...
+
+
+#: What the run engine takes: one channel or a multi-channel process (:func:`channels_of`).
+AnyProcess = Process | MultiChannelProcess
 
 
 def seed_sequence(seed: int, stream: str, index: int = 0) -> np.random.SeedSequence:
@@ -121,7 +135,7 @@ def train(process: Process, seed: int, nitn: int = 10, neval: int = 100_000, war
     return Grid(integ.map, float(result.mean), float(result.sdev), chi2_dof, neval)
 
 
-def train_channels(process: Process, seed: int, nitn: int = 10, neval: int = 100_000) -> list[Grid]:
+def train_channels(process: AnyProcess, seed: int, nitn: int = 10, neval: int = 100_000) -> list[Grid]:
     """One trained grid per channel of ``process``; the process integral is the sum of theirs."""
     return [train(ch, seed, nitn=nitn, neval=neval, index=i) for i, ch in enumerate(channels_of(process))]
 

@@ -48,7 +48,7 @@ class WindowResult:
     significances: Array
 
 
-def window_sums(m_x: float, m_ee: NDArray, weight: NDArray, half_widths: NDArray) -> tuple[Array, Array, Array]:
+def window_sums(m_x: float, m_ee: NDArray, weight: NDArray, half_widths: NDArray) -> tuple[Array, Array, NDArray[np.int64]]:
     """Weighted sum, sum of ``w^2`` and MC count in ``|m_ee - m_x| < hw`` for every ``hw`` [GeV].
 
     Vectorised with one sort: cumulative sums of the weights ordered by ``|m_ee - m_x|``.

@@ -123,7 +123,7 @@ class DropReport:
     signal_fraction_dropped: float
 
 
-def _histogram(x: Array, y: Array, w: Array, axes: Sequence[hist.axis.Regular]) -> tuple[Array, Array, Array]:
+def _histogram(x: Array, y: Array, w: Array, axes: Sequence[hist.axis.Regular]) -> tuple[Array, Array, NDArray[np.int64]]:
     """Weighted sum, sum of w^2 and count of non-zero-weight entries, each flattened."""
     h = hist.Hist(*axes, storage=hist.storage.Weight())
     h.fill(x, y, weight=w)

@@ -30,7 +30,7 @@ from muonbsm.constants import M_E, M_MU
 from muonbsm.events import from_arrays
 from muonbsm.generator.phase_space import flat_decay
 from muonbsm.generator.processes.mu3e.process import InternalConversion, XEmission
-from muonbsm.generator.sampling import Process
+from muonbsm.generator.sampling import AnyProcess
 from muonbsm.models.mu3e import dark_photon
 from muonbsm.seeds import int_seed
 from muonbsm.seeds import rng as stream_rng
@@ -52,7 +52,7 @@ def phase_space_mu_eee(n: int, seed: int, path: Path) -> ak.Array:
     return from_arrays(fields, w / w.sum())
 
 
-def process_sample(process: Process, n: int, seed: int, path: Path) -> ak.Array:
+def process_sample(process: AnyProcess, n: int, seed: int, path: Path) -> ak.Array:
     """``n`` weighted events of a generator ``process`` (vegas-trained), whose weights sum to
     the fiducial rate; the run's master seed is :func:`~muonbsm.seeds.int_seed` of ``path``."""
     from muonbsm.generator.generate import TrainingOptions, sample_events  # the run engine, on use
