@@ -4,8 +4,11 @@
 * :mod:`~muonbsm.generator.decays`: X, ALP and tau decays;
 * :mod:`~muonbsm.generator.phase_space`, :mod:`~muonbsm.generator.sampling`: n-body phase space,
   vegas training, weighted and unweighted chunks;
-* :mod:`~muonbsm.generator.generate`, :mod:`~muonbsm.generator.checkpoint`,
-  :mod:`~muonbsm.generator.executors`: runs that stream chunks to disk, resume, and scale out;
+* the run engine: :mod:`~muonbsm.generator.generate` (runs, rates, datasets or merged files),
+  :mod:`~muonbsm.generator.shards` (workers write verified shards), :mod:`~muonbsm.generator.checkpoint`
+  (verified plan and resume), :mod:`~muonbsm.generator.fingerprint`, :mod:`~muonbsm.generator.lock`
+  (one writer per output), :mod:`~muonbsm.generator.executors` and :mod:`~muonbsm.generator.worker`
+  (serial, local processes, dask);
 * :mod:`~muonbsm.generator.dirac`: explicit Dirac algebra (the test oracle).
 """
 
