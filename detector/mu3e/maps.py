@@ -125,8 +125,7 @@ def load_map(path: str | Path) -> EfficiencyMap:
 
 def write_map(emap: EfficiencyMap, path: str | Path) -> None:
     """Write ``emap`` as CSV (GeV, rad) with its provenance as ``#`` comment lines."""
-    ip, il = np.meshgrid(np.arange(emap.values.shape[0]), np.arange(emap.values.shape[1]), indexing="ij")
-    ip, il = ip.ravel(), il.ravel()
+    ip, il = (g.ravel() for g in np.meshgrid(np.arange(emap.values.shape[0]), np.arange(emap.values.shape[1]), indexing="ij"))
     out = [f"# {line}" for line in emap.provenance.splitlines()]
     out.append(",".join(next(iter(_HEADERS))))
     for a, b in zip(ip, il):

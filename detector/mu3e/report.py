@@ -11,8 +11,11 @@ import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from muonbsm.detector.mu3e.calibration import rescaling_factor
 from muonbsm.detector.mu3e.config import Mu3eConfig, load_config
@@ -26,6 +29,12 @@ __all__ = ["TABLE_MASSES_MEV", "CURVE_MASSES_MEV", "write_report"]
 
 TABLE_MASSES_MEV: tuple[int, ...] = (10, 20, 40, 70)
 CURVE_MASSES_MEV: tuple[int, ...] = tuple(range(5, 95, 5))
+
+
+def _save(ax: Axes, path: Path) -> None:
+    """Save the figure ``ax`` is drawn in to ``path``."""
+    # an Axes always belongs to a figure, whose root is a Figure (matplotlib types it Optional)
+    cast(Figure, ax.get_figure(root=True)).savefig(path)
 
 
 def write_report(outdir: str | Path, seed: int = 1, config: Mu3eConfig | None = None, n_phase_space: int = 500_000,
@@ -62,18 +71,18 @@ def write_report(outdir: str | Path, seed: int = 1, config: Mu3eConfig | None = 
         for row in zip(*(curve[k] for k in ("mass", "efficiency", "error", "geometric_short", "geometric_short_error"))):
             writer.writerow([f"{v:.6g}" for v in row])
     ax = plot_efficiency_vs_mass(curve["mass"], curve["efficiency"], curve["error"])
-    ax.figure.savefig(out / "efficiency_vs_mass.png")
+    _save(ax, out / "efficiency_vs_mass.png")
     rng = stream_rng(seed, "plots")
     for kind, path in (("short", config.maps.short), ("long", config.maps.long_upgrade)):
-        plot_efficiency_map(load_map(path), title=f"{kind} map ({path.name})").figure.savefig(out / f"map_{kind}.png")
+        _save(plot_efficiency_map(load_map(path), title=f"{kind} map ({path.name})"), out / f"map_{kind}.png")
         acc = acceptance_map(config, kind, rng, n_per_bin=100)
-        plot_efficiency_map(acc, title=f"geometric acceptance, {kind} tracks").figure.savefig(out / f"acceptance_{kind}.png")
+        _save(plot_efficiency_map(acc, title=f"geometric acceptance, {kind} tracks"), out / f"acceptance_{kind}.png")
     rescale = rescaling_factor(samples["phase-space"], config, seed, ("sample", index["phase-space"], "detector"))
     results = simulate_samples({n: samples[n] for n in in_table}, config, seed, rescale.value, indices=index)
-    plot_cutflow(results).figure.savefig(out / "cutflow.png")
+    _save(plot_cutflow(results), out / "cutflow.png")
     for n, m in zip(in_table[2:], table_masses_mev):
         pair = {"IC": results["ic"], n: results[n]}
-        plot_mee(pair).figure.savefig(out / f"mee_{m}MeV.png")
+        _save(plot_mee(pair), out / f"mee_{m}MeV.png")
         window = np.linspace(m - 5.0, m + 5.0, 82)  # odd bin count: m at a bin centre
-        plot_mee(pair, bins=window, log=False).figure.savefig(out / f"mee_{m}MeV_zoom.png")
+        _save(plot_mee(pair, bins=window, log=False), out / f"mee_{m}MeV_zoom.png")
     return text
