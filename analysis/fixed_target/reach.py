@@ -182,6 +182,9 @@ def energy_after(exp: Experiment, energy: float, depth_cm: np.ndarray | float) -
     if exp.energy_loss == "none":
         return np.full_like(depth, float(energy))
     rho = get_target(exp.target).density_g_cm3
+    if rho is None:
+        raise CardError(f"experiment {exp.key}: target {exp.target!r} has no density, which energy_loss = "
+                        f"{exp.energy_loss!r} needs")
     ea = exp.dedx_a / exp.dedx_b
     return (energy + ea) * np.exp(-rho * exp.dedx_b * depth) - ea
 
@@ -304,7 +307,8 @@ def compute_reach(exp: Experiment, m_a: float, channel: Channel, settings: Reach
     total, node_w, energies = sigma_length(exp, m_a, sigma_fn)
     _, _, fminus = exp.beam.energy_nodes()
     flip = channel == "visible" and exp.selection.charge_flip
-    effs, errs, flows, n_used = [], [], [], 0
+    effs, errs, n_used = [], [], 0
+    flows: list[dict[str, float]] = []  # per node: {cut: cumulative efficiency}
     for i, e0 in enumerate(energies):
         if node_w[i] <= 0:
             effs.append(0.0)

@@ -31,7 +31,7 @@ import csv
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +133,8 @@ def analyze(card: ReachCard, progress: bool = True) -> list[dict]:
     rows = [r for res in results for r in res.rows]
     seconds = {"calibration": t_cal}
     for res in results:
-        for k, v in res.seconds.items():
-            seconds[k] = seconds.get(k, 0.0) + v
+        for stage, v in res.seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + v
     if card.lifetime:  # displaced-aware coupling limits on the first pair (cached samples reused)
         add_lifetime_limits(rows, factory, card.models, card.masses, card.pairs[0], card.analysis)
     t_plots = time.monotonic()
@@ -187,7 +187,7 @@ def _g2_bands(spec: ModelSpec, masses: list[float], card: ReachCard) -> list[Rea
     return out
 
 
-def write_plots(rows: list[dict], card: ReachCard, dists: list[tuple] = ()) -> list[Path]:
+def write_plots(rows: list[dict], card: ReachCard, dists: Sequence[tuple] = ()) -> list[Path]:
     """Figures in ``card.results_dir``: gain vs m_X per number of decays (Fig. 5), coupling
     reach per model with (g-2)_mu bands (Figs. 6-7) and 2D distributions (Fig. 4)."""
     out: list[Path] = []
@@ -225,7 +225,7 @@ def write_plots(rows: list[dict], card: ReachCard, dists: list[tuple] = ()) -> l
         tex = _COUPLING_TEX.get(spec.coupling, spec.coupling)
         ylabel = f"${tex}^2$" if spec.squared and "^" not in tex else f"$({tex})^2$" if spec.squared else f"${tex}$"
         path = d / f"reach_{spec.name}.png"
-        published = {}  # the dark photon: published limits shaded, the Mu3e projection dashed
+        published: dict[str, Any] = {}  # the dark photon: published limits shaded, the Mu3e projection dashed
         if spec.process == "dark-photon" and spec.coupling == "epsilon":
             published = {"existing": card.limits, "projection": projection(), "log_x": True, "xlim_mev": (1.0, 110.0)}
         plot_reach(masses, limits, _g2_bands(spec, list(card.masses), card), ylabel, path, errors=errors,

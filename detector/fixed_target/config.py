@@ -147,7 +147,7 @@ class Experiment:
     target: str
     thickness_cm: float
     selection: Selection
-    channels: tuple[str, ...] = ("invisible",)
+    channels: tuple[Channel, ...] = ("invisible",)
     energy_loss: str = "none"
     dedx_a: float = 0.0
     dedx_b: float = 0.0
