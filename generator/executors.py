@@ -79,7 +79,7 @@ class SerialExecutor(_Managed):
 class _Worker:
     def __init__(self, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "muonbsm.generator.worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, close_fds=True)
+                                     stdout=subprocess.PIPE, env=env, close_fds=True, bufsize=0)
         self.inflight = 0
         self.has_context: int | None = None
 

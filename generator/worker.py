@@ -36,22 +36,35 @@ def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
 
 
 def send(stream: IO[bytes], message: tuple[Any, ...]) -> None:
-    """Write one frame."""
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    """Write one frame (all of it, also on an unbuffered stream)."""
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    data = memoryview(_HEADER.pack(len(body)) + body)
+    while data:
+        written = stream.write(data)
+        data = data[written if written is not None else len(data):]
     stream.flush()
 
 
+def _read_exact(stream: IO[bytes], size: int) -> bytes | None:
+    parts, left = [], size
+    while left:
+        block = stream.read(left)
+        if not block:
+            return None
+        parts.append(block)
+        left -= len(block)
+    return b"".join(parts)
+
+
 def receive(stream: IO[bytes]) -> tuple[Any, ...] | None:
-    """Read one frame; None at end of stream."""
-    head = stream.read(_HEADER.size)
-    if len(head) < _HEADER.size:
+    """Read one frame; None at end of stream. The driver reads its workers' pipes unbuffered
+    (a buffered reader could hold a second frame that ``select`` then never reports)."""
+    head = _read_exact(stream, _HEADER.size)
+    if head is None:
         return None
     (size,) = _HEADER.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        return None
-    return pickle.loads(data)
+    data = _read_exact(stream, size)
+    return None if data is None else pickle.loads(data)
 
 
 def _error_message(exc: BaseException) -> tuple[Any, ...]:
