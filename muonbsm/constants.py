@@ -44,6 +44,8 @@ import math
 import scipy.constants as _codata
 from particle import Particle
 
+from muonbsm.errors import InputError
+
 __all__ = [
     "ALPHA",
     "E_CHARGE",
@@ -70,9 +72,16 @@ __all__ = [
 _MEV = 1e-3
 
 
+def _measured(value: float | None, pdgid: int, what: str) -> float:
+    """A quantity of the :mod:`particle` tables, which give unmeasured ones as None."""
+    if value is None:
+        raise InputError(f"PDG id {pdgid}: the particle tables give no {what}")
+    return value
+
+
 def pdg_mass(pdgid: int) -> float:
     """Mass of the particle with PDG id ``pdgid`` in GeV, from the :mod:`particle` tables."""
-    return Particle.from_pdgid(pdgid).mass * _MEV
+    return _measured(Particle.from_pdgid(pdgid).mass, pdgid, "mass") * _MEV
 
 
 #: Fine-structure constant at q^2 = 0 (Thomson limit), CODATA.
@@ -100,9 +109,9 @@ GEV2_TO_PB: float = (HBARC_GEV_MM * 1e-1) ** 2 * 1e36
 C_MM_PER_NS: float = _codata.c * 1e-6
 
 #: Proper decay length c*tau of the tau lepton in mm (PDG).
-CTAU_TAU_MM: float = Particle.from_pdgid(15).ctau
+CTAU_TAU_MM: float = _measured(Particle.from_pdgid(15).ctau, 15, "c tau")
 #: Total width of the muon in GeV (PDG), Gamma = hbar / tau.
-GAMMA_MU: float = Particle.from_pdgid(13).width * _MEV
+GAMMA_MU: float = _measured(Particle.from_pdgid(13).width, 13, "width") * _MEV
 
 #: PDG Monte Carlo codes of the BSM particles muonbsm writes (table in the module docstring).
 PDG_IDS: dict[str, int] = {"x_spin0": 54, "x_spin1": 55, "alp": 54, "chi": 52}

@@ -68,10 +68,13 @@ def _charge(code: int) -> float:
     if abs(code) >= 1_000_000_000:  # nucleus 100ZZZAAAI
         return float((abs(code) // 10_000) % 1000) * (1 if code > 0 else -1)
     try:
-        return float(Particle.from_pdgid(code).charge)
+        charge = Particle.from_pdgid(code).charge
     except ParticleNotFound:
+        charge = None
+    if charge is None:
         raise ValueError(f"PDG id {code} is not in the PDG tables and not a muonbsm BSM id "
                          f"({sorted(NEUTRAL_BSM_IDS)}); give its charge explicitly") from None
+    return float(charge)
 
 
 def charge_of(pdg: NDArray[np.integer]) -> NDArray[np.float32]:

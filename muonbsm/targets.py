@@ -78,9 +78,10 @@ class Target:
 def _isotope_mass(pdg: int) -> float:
     """Mass [GeV] of the nucleus code ``pdg`` in :mod:`particle`, else (mass number) x u."""
     try:
-        return Particle.from_pdgid(pdg).mass * 1e-3
+        mass = Particle.from_pdgid(pdg).mass
     except ParticleNotFound:
-        return (pdg // 10) % 1000 * ATOMIC_MASS_UNIT_GEV
+        mass = None
+    return (pdg // 10) % 1000 * ATOMIC_MASS_UNIT_GEV if mass is None else mass * 1e-3
 
 
 def nucleus_pdg(Z: int, A: int) -> int:
