@@ -54,11 +54,16 @@ class Executor(Protocol):
 
 
 class _Managed:
+    """``with executor:`` closes it on exit (``abort`` after an exception); subclasses define close."""
+
+    def close(self, abort: bool = False) -> None:
+        raise NotImplementedError
+
     def __enter__(self) -> Any:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close(abort=exc is not None)  # type: ignore[attr-defined]
+        self.close(abort=exc is not None)
 
 
 class SerialExecutor(_Managed):
