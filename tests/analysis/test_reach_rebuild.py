@@ -122,7 +122,7 @@ def rebuild_c(exp, m_a: float, channel: str, eff: float, sigma_l: float) -> floa
 def rebuild_events(exp, m_a: float, channel: str, n: int, seed: int) -> ak.Array:
     charge = exp.beam.charge if exp.beam.charge != 0 else -1   # unknown charge: sigma and taus are charge symmetric
     proc = AlpProduction(exp.target, exp.beam.energy_gev, m_a, 1.0, 0.0, beam_charge=charge, m_chi=m_a / 3,
-                         decay=channel)
+                         decay=channel, tau_decays=False)   # the rebuild reads only the tau momenta
     ev, _, _ = sample_events(proc, n, seed=seed, training=TrainingOptions(nitn=6, neval=10_000))
     return ev
 
