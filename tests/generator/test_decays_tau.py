@@ -226,3 +226,12 @@ def test_per_event_polarisation_is_applied_and_recorded():
         assert np.mean(c) == pytest.approx(sign / 3, abs=4 * np.sqrt(1 / 3 / c.size))
     scalar = tau.decay_taus(p[:10], np.full(10, -15), rng, polarization=-0.3)
     assert np.allclose(scalar.polarization, -0.3)
+
+
+def test_stored_pilots_match_the_sources():
+    """The stored accept-reject pilots are those of the current decayer (else every process reruns them)."""
+    from muonbsm.generator.decays import tau_pilots
+
+    assert tau_pilots.load() is not None, "rebuild with: python -m muonbsm.generator.decays.tau_pilots --write"
+    m0, m1, mean = tau._max_weight(4)
+    assert (m0, m1, mean) == tau._max_weight(4, use_stored=False)  # stored values are the pilot's, bit for bit
