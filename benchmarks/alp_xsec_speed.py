@@ -1,7 +1,7 @@
 """Speed of the exact sigma(mu Pb -> tau Pb a) integration (muonbsm issue 3).
 
 Measures (1) one point (E = 1500 GeV, m_a = 2 GeV) at 0.5% and at 0.1% relative precision and
-(2) the seed's 21 x 131 grid (E = 100 GeV - 10 TeV log-spaced, m_a = 1.77 - 99 GeV) at 0.5%.
+(2) Batell et al.'s 21 x 131 grid (E = 100 GeV - 10 TeV log-spaced, m_a = 1.77 - 99 GeV) at 0.5%.
 By default the grid is timed on a measured subset of energies (all 131 masses each) and the full
 grid time is extrapolated linearly in the number of energies; ``--full`` runs all of it.
 Targets from the design note: <= 10 s per point at 0.5%, <= 30 min for the grid.

@@ -1,13 +1,13 @@
 r"""(g-2)_mu bands, the asymmetric-DM relic line and user bounds in the (m_a, C/Lambda) plane.
 
-* (g-2)_mu (seed 000, Eqs. 8-12): the ALP shift scales as (C/Lambda)^2 at fixed theta, so the
+* (g-2)_mu (Batell et al. 2024 (arXiv:2407.15942), Eqs. 8-12): the ALP shift scales as (C/Lambda)^2 at fixed theta, so the
   band where :math:`|\Delta a_\mu^{ALP} - \Delta a_\mu| < n\sigma` is
   :math:`c \in [\sqrt{(\Delta a_\mu - n\sigma)/a_1}, \sqrt{(\Delta a_\mu + n\sigma)/a_1}]` with
   ``a_1`` = :func:`muonbsm.models.alp.amu_closed_form` at C/Lambda = 1 TeV^-1 (needs a_1 > 0,
   i.e. cos 2theta < 0 for m_a ~ m_tau). Above the band the ALP shift is too large
-  (disfavoured). Default target: Delta a_mu = (249 +- 48) x 1e-11 (seed Eq. 12, WP2020), 2 sigma;
+  (disfavoured). Default target: Delta a_mu = (249 +- 48) x 1e-11 (Batell et al., Eq. 12, WP2020), 2 sigma;
   configurable (the 2025 White Paper removes the anomaly).
-* Relic line (seed Eq. 13, asymmetric DM, seed Fig. 6 right): the symmetric component is
+* Relic line (Batell et al., Eq. 13, asymmetric DM, Batell et al., Fig. 6 right): the symmetric component is
   depleted below the observed abundance if <sigma v>(chi chibar -> mu tau) >= 4.4e-26 cm^3/s;
   with g_chi = 1 and m_a = 3 m_chi this is C/Lambda >= sqrt(4.4e-26 / <sigma v>(C/Lambda = 1)).
   Below the line the symmetric DM is overproduced. Defined for m_chi > m_tau/2.
@@ -29,7 +29,7 @@ r"""(g-2)_mu bands, the asymmetric-DM relic line and user bounds in the (m_a, C/
             \frac{2 r_\infty}{(1 + r_\infty)^2} < p_{\rm ann}^{\max}
             = 3.2\times10^{-28}\ \mathrm{cm^3\,s^{-1}\,GeV^{-1}}
 
-  (the factor is 1/2 for symmetric Dirac DM, r = 1), with ``<sigma v>`` of seed Eq. 13 and
+  (the factor is 1/2 for symmetric Dirac DM, r = 1), with ``<sigma v>`` of Batell et al., Eq. 13 and
   ``f_eff = 0.3`` (approx.: f_eff of the mu+ mu- and tau+ tau- channels for GeV DM, Slatyer
   2016, arXiv:1506.03811, Fig. 4; configurable). The band runs from the relic line up to the
   coupling where p_eff falls below the bound; the exponential depletion of the symmetric
@@ -57,10 +57,10 @@ from muonbsm.models.alp import amu_closed_form, sigmav_chichi_to_mutau
 __all__ = ["DELTA_AMU_WP2020", "SIGMA_AMU_WP2020", "RELIC_SIGMAV_CM3_S", "P_ANN_PLANCK2018", "F_EFF_MUTAU",
            "amu_band", "relic_line", "symmetric_fraction", "id_cmb_band", "UserBound", "load_bound"]
 
-#: Seed Eq. 12: a_mu(exp) - a_mu(SM, WP2020) and its error.
+#: Batell et al., Eq. 12: a_mu(exp) - a_mu(SM, WP2020) and its error.
 DELTA_AMU_WP2020 = 249e-11
 SIGMA_AMU_WP2020 = 48e-11
-#: Thermal <sigma v> for Dirac DM [cm^3/s] (seed Sec. II C).
+#: Thermal <sigma v> for Dirac DM [cm^3/s] (Batell et al., Sec. II C).
 RELIC_SIGMAV_CM3_S = 4.4e-26
 #: Planck 2018 (arXiv:1807.06209, Sec. 7.5) 95% upper limit on p_ann = f_eff <sigma v>/m_chi [cm^3 s^-1 GeV^-1].
 P_ANN_PLANCK2018 = 3.2e-28

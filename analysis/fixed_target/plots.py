@@ -1,4 +1,4 @@
-"""Figures of the LFV-ALP fixed-target study (seed 000, Figs. 5-7), each from one command.
+"""Figures of the LFV-ALP fixed-target study (Batell et al. 2024 (arXiv:2407.15942), Figs. 5-7), each from one command.
 
 * ``python -m muonbsm.analysis.fixed_target.plots fig5 -o fig5.png``: tau decay-length distributions
   d sigma / d log10(L_tau) [pb] for E_mu = 160 GeV, 1.5 TeV, 5 TeV and m_a = 2 (solid), 10 GeV
@@ -62,7 +62,7 @@ def decay_length_histograms(energies: Sequence[float], masses: Sequence[float], 
 
 
 def plot_fig5(path: str | Path, n: int = 20000) -> None:
-    """Seed Fig. 5: tau decay lengths (production and a -> mu tau) with 2 mm / 2 cm marked."""
+    """Batell et al., Fig. 5: tau decay lengths (production and a -> mu tau) with 2 mm / 2 cm marked."""
     bins = np.linspace(-3, 4, 57)
     energies, masses = (160.0, 1500.0, 5000.0), (2.0, 10.0)
     hists = decay_length_histograms(energies, masses, bins, n)

@@ -1,6 +1,6 @@
 r"""Expected LFV-ALP signal and the exclusion reach of fixed-target muon experiments.
 
-Expected events (seed 000, Sec. III-IV; thin-target formula with the depth integral):
+Expected events (Batell et al. 2024 (arXiv:2407.15942), Sec. III-IV; thin-target formula with the depth integral):
 
 .. math::
     N(m_a, C/\Lambda) = N_\mu\, n_{\rm atoms}\,\Big[\sum_i w_i \int_0^L \sigma(E_i(x))\,dx\Big]
@@ -81,7 +81,7 @@ EventsFn = Callable[..., ak.Array]
 class ReachSettings:
     """Model and numerical settings of a reach scan.
 
-    ``n_required``: events at the exclusion (zero background). ``theta`` [rad] (seed Eq. 2).
+    ``n_required``: events at the exclusion (zero background). ``theta`` [rad] (Batell et al., Eq. 2).
     Invisible ALP: ``g_chi_invisible`` and ``m_chi_ratio`` (m_chi = ratio x m_a, default 1/3);
     visible ALP: ``g_chi_visible`` (default 0: a -> chi chibar closed). ``n_mc``: MC events per
     events of the first efficiency batch; ``max_rel_error``: target relative MC error of every

@@ -1,10 +1,10 @@
 """The plain resonance search: an m_ee window around m_X and its single-bin limit.
 
-Seed Sec. II and App. C.3: a symmetric window ``|m_ee - m_X| < delta`` with ``delta`` chosen to
-maximise ``S / sqrt(B)`` (the seed's optimum value was not recovered), then the expected limit of
+Knapen et al., Sec. II and App. C.3: a symmetric window ``|m_ee - m_X| < delta`` with ``delta`` chosen to
+maximise ``S / sqrt(B)`` (Knapen et al.'s optimum value was not recovered), then the expected limit of
 the single-bin Asimov Poisson likelihood with the same ``q`` formula as the angular analysis
-(seed Eq. (7) with one bin). The ratio of this limit to the 2D angular limit is the gain of
-seed Fig. 5 (:func:`muonbsm.analysis.stats.limits.gain`).
+(Knapen et al., Eq. (7) with one bin). The ratio of this limit to the 2D angular limit is the gain of
+Knapen et al., Fig. 5 (:func:`muonbsm.analysis.stats.limits.gain`).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(1)
@@ -148,7 +148,7 @@ def bump_hunt_limit(
     min_bkg_events: int = 10,
     mc_error: str = "linear",
 ) -> tuple[LimitResult, WindowResult | None]:
-    """Expected limit of the plain bump hunt (single-bin Asimov likelihood, seed Eq. (7)).
+    """Expected limit of the plain bump hunt (single-bin Asimov likelihood, Knapen et al., Eq. (7)).
 
     The window is optimised with :func:`optimal_window` unless ``half_width`` [GeV] is given
     (then the returned window result is ``None``). Returns the :class:`LimitResult`

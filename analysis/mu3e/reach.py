@@ -1,11 +1,11 @@
 """End-to-end Mu3e reach from a TOML card: ``muonbsm analyze samples/mu3e_reach.toml``.
 
-For every model and mass of the card (seed 004, Secs. II-III, App. C.3): signal and windowed IC
+For every model and mass of the card (Knapen et al. 2023 (arXiv:2311.17913), Secs. II-III, App. C.3): signal and windowed IC
 background samples (:mod:`~muonbsm.analysis.mu3e.samples`, cached), the parametrised detector,
 the optimal m_ee window, the bump-hunt and 2D angular expected limits on
 BR(mu -> e nu nu X) x BR(X -> ee), their ratio (gain) and the coupling limits
 (:mod:`~muonbsm.analysis.mu3e.scan`), for each number of muon decays. Writes a CSV and a JSON
-table and the figures of seed Figs. 4-7 to ``results_dir``.
+table and the figures of Knapen et al., Figs. 4-7 to ``results_dir``.
 
 Card (all keys optional except ``[scan] models`` and ``masses_mev``; unknown keys raise)::
 

@@ -9,7 +9,7 @@ Seed 004, Sec. II-III and App. C.3, on detector-level samples
    (:func:`~muonbsm.analysis.mu3e.bump_hunt.optimal_window`, ``hw <= max_half_width``);
 3. bump-hunt limit: the window as one bin; angular limit: the window events in a 2D histogram
    of a variable pair (30 x 30 by default), sparse bins dropped (< 10 background MC events);
-   both expected one-sided 95% CL Asimov limits, ``q(mu) = 2.71``, seed Eq. (7);
+   both expected one-sided 95% CL Asimov limits, ``q(mu) = 2.71``, Knapen et al., Eq. (7);
 4. gain = bump-hunt limit / angular limit; the coupling limit
    ``c = c_ref (BR_lim / BR_ref)^(1/p)`` (``p = 2`` for a coupling, ``p = 1`` for eps^2).
 
@@ -35,7 +35,7 @@ __all__ = ["PAIRS", "VARIABLE_RANGES", "AnalysisSettings", "paired_variables", "
 
 Array = NDArray[np.float64]
 
-#: Variable pairs of the seed: "a,b" = (cos(e+_s, e-), x_{e+_s}), "a,c" = (cos(e+_s, e-), cos(e+_s, e+_X)).
+#: Variable pairs of Knapen et al., arXiv:2311.17913: "a,b" = (cos(e+_s, e-), x_{e+_s}), "a,c" = (cos(e+_s, e-), cos(e+_s, e+_X)).
 PAIRS: dict[str, tuple[str, str]] = {"a,b": ("cos_es_em", "x_es"), "a,c": ("cos_es_em", "cos_es_ex")}
 #: Histogram ranges of the variables.
 VARIABLE_RANGES: dict[str, tuple[float, float]] = {

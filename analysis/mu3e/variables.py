@@ -1,7 +1,7 @@
 """Kinematic variables of the Mu3e search ``mu+ -> e+ nu nubar (X -> e+ e-)``.
 
-Follows Sec. II and Sec. III of the seed (Knapen et al., "Mu3e angular analysis",
-seed 004, Eqs. (2)-(5)) and its Appendix B:
+Follows Secs. II-III, Eqs. (2)-(5) and App. B of Knapen, Langhoff, Opferkuch, Redigolo 2023,
+"Angling for insights" (arXiv:2311.17913):
 
 * the two opposite-sign pairings ``m1 = m(e+_0, e-)`` and ``m2 = m(e+_1, e-)``;
 * for a hypothesis ``m_X`` the pairing closest to it, Eq. (2):
@@ -108,7 +108,7 @@ class Pairing:
 
     @property
     def m_ee(self) -> Array:
-        """Mass of the chosen pair [GeV], Eq. (2) of the seed."""
+        """Mass of the chosen pair [GeV], Eq. (2) of Knapen et al., arXiv:2311.17913."""
         return np.where(self.first, self.m1, self.m2)
 
     @property
@@ -130,7 +130,7 @@ def pair(
     m_x: float,
     polarization: NDArray | None = None,
 ) -> Pairing:
-    """Choose, per event, the ``e+ e-`` pairing closest to ``m_x`` [GeV] (seed Eq. (2)).
+    """Choose, per event, the ``e+ e-`` pairing closest to ``m_x`` [GeV] (Knapen et al., Eq. (2)).
 
     ``p_ep0, p_ep1, p_em`` are ``(n, 4)`` four-momenta ``(E, px, py, pz)`` [GeV] of the two
     positrons and the electron; ``polarization`` the optional ``(n, 3)`` polarisation vectors.
@@ -163,7 +163,7 @@ def pair(
 
 
 def _x(p: Array) -> Array:
-    """Normalised energy ``x = 2 E / m_mu`` (seed Eq. (3))."""
+    """Normalised energy ``x = 2 E / m_mu`` (Knapen et al., Eq. (3))."""
     return 2.0 * p[:, 0] / M_MU
 
 

@@ -1,13 +1,13 @@
-"""Binned Asimov likelihood of the Mu3e angular analysis (seed Sec. II, Eqs. (6)-(7), App. C.3).
+"""Binned Asimov likelihood of the Mu3e angular analysis (Knapen et al., Sec. II, Eqs. (6)-(7), App. C.3).
 
 Per bin ``i`` the expected signal ``s_i`` and background ``b_i`` (events), the data set to the
-background expectation (Asimov). The log-likelihood ratio of seed Eq. (7) is
+background expectation (Asimov). The log-likelihood ratio of Knapen et al., Eq. (7) is
 
     q(mu) = 2 sum_i [mu s_i - b_i ln(1 + mu s_i / b_i)]        (Poisson)
           ~ sum_i (mu s_i)^2 / b_i                              (Gaussian, large b_i)
 
 and the expected one-sided 95% CL exclusion is the ``mu`` where ``q(mu) = 2.71``
-(``Phi^-1(0.95)^2 = 2.706`` rounded as in the seed; physics/mu3e.md Sec. 3).
+(``Phi^-1(0.95)^2 = 2.706`` rounded as in Knapen et al., arXiv:2311.17913; physics/mu3e.md Sec. 3).
 For ``x = mu s / b >= 0``, ``x - ln(1 + x) <= x^2 / 2``, so ``q_Poisson <= q_Gauss`` and the
 Poisson limit is never stronger than the Gaussian one. A bin with ``b_i = 0`` contributes
 ``2 mu s_i`` (the ``b -> 0`` limit) to the Poisson form and is forbidden in the Gaussian form.
@@ -115,7 +115,7 @@ class BinnedModel:
 
 @dataclass(frozen=True)
 class DropReport:
-    """What the sparse-bin rule removed (seed App. C.3)."""
+    """What the sparse-bin rule removed (Knapen et al., App. C.3)."""
 
     min_bkg_events: int
     n_bins: int
@@ -196,7 +196,7 @@ def fill_2d(
 
 
 def drop_sparse_bins(model: BinnedModel, min_bkg_events: int = 10) -> tuple[BinnedModel, DropReport]:
-    """Apply the sparse-bin rule of seed App. C.3 and drop empty bins.
+    """Apply the sparse-bin rule of Knapen et al., App. C.3 and drop empty bins.
 
     A bin is dropped if it holds fewer than ``min_bkg_events`` background MC events with
     non-zero weight and at least one signal event (seed: 10, variant 5). Bins without signal
@@ -236,7 +236,7 @@ def _xm_log1p(x: Array) -> Array:
 
 
 def q_poisson(mu: NDArray | float, s: NDArray, b: NDArray) -> Array:
-    """Asimov Poisson ``q(mu) = 2 sum_i [mu s_i - b_i ln(1 + mu s_i/b_i)]`` (seed Eq. (7)).
+    """Asimov Poisson ``q(mu) = 2 sum_i [mu s_i - b_i ln(1 + mu s_i/b_i)]`` (Knapen et al., Eq. (7)).
 
     ``s, b`` have shape ``(..., n_bins)``; ``mu`` broadcasts against ``s[..., 0]``.
     Bins with ``b_i = 0`` contribute ``2 mu s_i``.
@@ -250,7 +250,7 @@ def q_poisson(mu: NDArray | float, s: NDArray, b: NDArray) -> Array:
 
 
 def q_gaussian(mu: NDArray | float, s: NDArray, b: NDArray) -> Array:
-    """Gaussian approximation ``q(mu) = sum_i (mu s_i)^2 / b_i`` (seed Eq. (7), second form)."""
+    """Gaussian approximation ``q(mu) = sum_i (mu s_i)^2 / b_i`` (Knapen et al., Eq. (7), second form)."""
     s = np.asarray(s, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return np.asarray(mu, dtype=np.float64) ** 2 * _gauss_sum(s, b)
@@ -277,7 +277,7 @@ def solve_mu(
     s, b
         Expected signal at ``mu = 1`` and background events, shape ``(..., n_bins)``.
     q_target
-        The crossing (2.71 for the expected one-sided 95% CL of the seed).
+        The crossing (2.71 for the expected one-sided 95% CL of Knapen et al., arXiv:2311.17913).
     statistic
         ``"poisson"`` (Newton iteration) or ``"gaussian"`` (closed form
         ``mu = sqrt(q_target / sum s^2/b)``).

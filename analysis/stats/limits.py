@@ -1,7 +1,7 @@
 """Expected limits from a :class:`~muonbsm.analysis.stats.likelihood.BinnedModel`, and their conversion.
 
-:func:`expected_limit` applies the sparse-bin rule (seed App. C.3), solves ``q(mu) = q_target``
-(seed Eq. (7); 2.71 for the expected one-sided 95% CL, the seed's convention; the exact
+:func:`expected_limit` applies the sparse-bin rule (Knapen et al., App. C.3), solves ``q(mu) = q_target``
+(Knapen et al., Eq. (7); 2.71 for the expected one-sided 95% CL, Knapen et al.'s convention; the exact
 ``Phi^-1(0.95)^2 = 2.7055`` is used for other ``cl``) and turns ``mu`` into a BR limit with the
 signal normalisation. :func:`scan_expected_limits` does a whole mass scan in one vectorised solve.
 
@@ -226,7 +226,7 @@ def coupling_limit(
 
 
 def gain(bump_hunt: LimitResult | float, angular: LimitResult | float) -> float:
-    """Gain in BR reach: bump-hunt limit / angular-analysis limit (seed Fig. 5)."""
+    """Gain in BR reach: bump-hunt limit / angular-analysis limit (Knapen et al., Fig. 5)."""
     num = bump_hunt.br_limit if isinstance(bump_hunt, LimitResult) else float(bump_hunt)
     den = angular.br_limit if isinstance(angular, LimitResult) else float(angular)
     if den <= 0:

@@ -3,7 +3,7 @@
 The workspace (pyhf JSON schema) has one channel with the (kept) bins, a ``signal`` sample with
 a free ``normfactor`` ``mu`` and a ``background`` sample with an optional ``staterror``
 (absolute uncertainties ``sqrt(sum w^2)`` of the background MC). The observations are the
-background expectation (Asimov), as in seed Eq. (6).
+background expectation (Asimov), as in Knapen et al., Eq. (6).
 
 Cross-checks of the expected limit of :func:`muonbsm.analysis.stats.limits.expected_limit`:
 

@@ -1,6 +1,6 @@
 """Fixed-target experiment configurations: beam, target, track resolution and selection.
 
-An :class:`Experiment` is one (experiment, variant) pair of the seed's Figs. 6-7, e.g.
+An :class:`Experiment` is one (experiment, variant) pair of Batell et al.'s Figs. 6-7, e.g.
 ``NA64mu/projected`` or ``ThinPb1.5TeV/delta_2mm``. The defaults live in
 ``detector/data/fixed_target.toml`` (every number with its source); a user file with the same
 schema replaces them. Unknown keys, wrong types and out-of-range values raise ``ValueError``

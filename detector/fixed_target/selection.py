@@ -1,4 +1,4 @@
-"""Per-experiment selections of the LFV-ALP search as weighted cut-flows (seed 000, Sec. III C).
+"""Per-experiment selections of the LFV-ALP search as weighted cut-flows (Batell et al. 2024 (arXiv:2407.15942), Sec. III C).
 
 The rules are fixed by an experiment's :class:`~muonbsm.detector.fixed_target.config.Selection`
 and applied in this order to the events of one ALP decay channel:

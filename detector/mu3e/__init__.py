@@ -3,7 +3,7 @@
 Modules: :mod:`.config` (TOML configuration), :mod:`.geometry` (helices, layers, target),
 :mod:`.maps` ((p, lambda) efficiency maps), :mod:`.smearing`, :mod:`.reconstruction`
 (events -> detector-level arrays + cut-flow), :mod:`.calibration` (rescaling factor),
-:mod:`.samples` (phase-space, IC and dark-photon samples), :mod:`.table` (seed Table 2),
+:mod:`.samples` (phase-space, IC and dark-photon samples), :mod:`.table` (Knapen et al., Table 2),
 :mod:`.plots`.
 
 Typical use::

@@ -1,7 +1,7 @@
 """Track-reconstruction efficiency maps on (p, lambda) grids: CSV I/O, validation, defaults.
 
 A map gives the probability that a track is reconstructed *given* that it is geometrically
-accepted (the convention of the Mu3e TDR maps, Figs. 19.1 and 19.4, as used in seed App. C):
+accepted (the convention of the Mu3e TDR maps, Figs. 19.1 and 19.4, as used in Knapen et al., App. C):
 one map for short tracks and one for the short -> long "upgrade" of a geometrically long
 track. ``p`` is the total momentum [GeV] and ``lambda = pi/2 - theta`` the dip angle [rad].
 Outside the grid the efficiency is 0.

@@ -1,6 +1,6 @@
 """Mu3e parametrised reconstruction: events in, detector-level arrays and a cut-flow out.
 
-The chain (seed App. C, with the geometric acceptance from helices instead of map supports):
+The chain (Knapen et al., App. C, with the geometric acceptance from helices instead of map supports):
 
 1. decay point: sampled uniformly on the target surface; each track starts there, shifted by
    its generator vertex (the generator decays the muon at the origin, so a non-zero vertex,
@@ -37,7 +37,7 @@ from muonbsm.detector.mu3e.vertex import displacement
 
 __all__ = ["CutflowStep", "DetectorResult", "CUTFLOW_STEPS", "charged_tracks", "pair_masses", "simulate"]
 
-#: (key, label) of the cut-flow steps, in the order of seed Table 2.
+#: (key, label) of the cut-flow steps, in the order of Knapen et al., Table 2.
 CUTFLOW_STEPS: tuple[tuple[str, str], ...] = (
     ("generated", "Generated"),
     ("geometric_short", "Geometric acceptance (short tracks)"),

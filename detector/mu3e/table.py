@@ -1,4 +1,4 @@
-"""The efficiency table of seed Table 2, per sample, with optional experimental reference numbers.
+"""The efficiency table of Knapen et al., Table 2, per sample, with optional experimental reference numbers.
 
 Rows (keys of :data:`~muonbsm.detector.mu3e.reconstruction.CUTFLOW_STEPS` without
 ``generated``): geometric acceptance for short and long tracks (fraction of events with all

@@ -7,12 +7,12 @@ Model (seed paper 000, Batell et al., Eqs. 1-4):
     - i g_\chi\, a\, \bar\chi\gamma_5\chi,
 
 with ``s = (C/Lambda)(m_tau - m_mu) sin(theta)`` and ``p = (C/Lambda)(m_tau + m_mu) cos(theta)``
-(seed Eq. 2, exact lepton masses). On the public interface C/Lambda is in TeV^-1; inside,
+(Batell et al., Eq. 2, exact lepton masses). On the public interface C/Lambda is in TeV^-1; inside,
 all couplings are in GeV units (s, p dimensionless, C/Lambda in GeV^-1).
 
 Contents: coupling conversions, partial widths per charge mode, branching ratios, the
-one-loop (g-2)_mu shift (seed Eqs. 8-9, closed form with series near m_a = m_tau, and the
-Feynman-parameter integral it comes from) and the DM annihilation rates (seed Eqs. 13-14).
+one-loop (g-2)_mu shift (Batell et al., Eqs. 8-9, closed form with series near m_a = m_tau, and the
+Feynman-parameter integral it comes from) and the DM annihilation rates (Batell et al., Eqs. 13-14).
 
 >>> s, p = couplings(1.0, 0.0)
 >>> round(p, 6) == round(1e-3 * (M_TAU + M_MU), 6) and s == 0.0
@@ -60,7 +60,7 @@ def _check_nonneg(name: str, value: float) -> None:
 
 def couplings(c_over_lambda: float, theta: float, m_light: float = M_MU,
               m_heavy: float = M_TAU) -> tuple[float, float]:
-    """Scalar and pseudoscalar couplings ``(s, p)`` (dimensionless) of seed Eq. 2.
+    """Scalar and pseudoscalar couplings ``(s, p)`` (dimensionless) of Batell et al., Eq. 2.
 
     ``c_over_lambda`` in TeV^-1 (>= 0), ``theta`` in rad, masses in GeV.
     ``s = (C/Lambda)(m_heavy - m_light) sin(theta)``, ``p = (C/Lambda)(m_heavy + m_light) cos(theta)``.
@@ -79,7 +79,7 @@ def couplings_to_c_theta(s: float, p: float, m_light: float = M_MU,
 
 
 def g_mutau(c_over_lambda: float) -> float:
-    """Seed Eq. 3 coupling ``g = C m_tau / Lambda`` (dimensionless); C/Lambda in TeV^-1."""
+    """Batell et al., Eq. 3 coupling ``g = C m_tau / Lambda`` (dimensionless); C/Lambda in TeV^-1."""
     _check_nonneg("c_over_lambda", c_over_lambda)
     return c_over_lambda * TEV_INV * M_TAU
 
@@ -89,7 +89,7 @@ def width_mutau_per_mode(m_a: ArrayLike, s: float, p: float, m_light: float = M_
     r"""Width [GeV] of ONE charge mode, ``a -> mu^- tau^+`` or ``a -> mu^+ tau^-``.
 
     :math:`\Gamma = \frac{m_a}{8\pi}\lambda^{1/2}[s^2(1-(m_\tau+m_\mu)^2/m_a^2)
-    + p^2(1-(m_\tau-m_\mu)^2/m_a^2)]`; it reduces to seed Eq. 5 for m_mu -> 0.
+    + p^2(1-(m_\tau-m_\mu)^2/m_a^2)]`; it reduces to Batell et al., Eq. 5 for m_mu -> 0.
     Zero below threshold ``m_a <= m_tau + m_mu``.
     """
     m_a = np.asarray(m_a, dtype=float)
@@ -109,7 +109,7 @@ def width_mutau(m_a: ArrayLike, s: float, p: float) -> NDArray:
 
 
 def width_chichi(m_a: ArrayLike, g_chi: float, m_chi: float) -> NDArray:
-    """``Gamma(a -> chi chibar) = g_chi^2 m_a beta / (8 pi)`` [GeV] (seed Eq. 7), 0 below threshold."""
+    """``Gamma(a -> chi chibar) = g_chi^2 m_a beta / (8 pi)`` [GeV] (Batell et al., Eq. 7), 0 below threshold."""
     m_a = np.asarray(m_a, dtype=float)
     _check_nonneg("m_chi", m_chi)
     b2 = 1.0 - 4.0 * m_chi**2 / m_a**2
@@ -142,7 +142,7 @@ def _series_coeffs(r: float, kind: str) -> float:
 
 
 def loop_g(r: float) -> float:
-    r"""Seed Eq. 9 ``g(x) = 2x^2 ln x/(x-1)^3 + (1-3x)/(x-1)^2`` = :math:`2\int_0^1 y^2/(y + x(1-y))dy`.
+    r"""Batell et al., Eq. 9 ``g(x) = 2x^2 ln x/(x-1)^3 + (1-3x)/(x-1)^2`` = :math:`2\int_0^1 y^2/(y + x(1-y))dy`.
 
     ``r = m_a^2/m_tau^2`` > 0; a series in (r - 1) is used for |r - 1| < 0.1.
     """
@@ -154,7 +154,7 @@ def loop_g(r: float) -> float:
 
 
 def loop_f(r: float) -> float:
-    r"""Seed Eq. 9 ``f(x) = 2x^2(2x-1)ln x/(x-1)^4 - (5-19x+20x^2)/(3(x-1)^3)``.
+    r"""Batell et al., Eq. 9 ``f(x) = 2x^2(2x-1)ln x/(x-1)^4 - (5-19x+20x^2)/(3(x-1)^3)``.
 
     Equals :math:`2g(x) - 2\int_0^1 (y^2-y^3)/(y + x(1-y))dy`; series for |r - 1| < 0.1.
     """
@@ -167,7 +167,7 @@ def loop_f(r: float) -> float:
 
 
 def amu_closed_form(m_a: float, c_over_lambda: float, theta: float) -> float:
-    r"""ALP shift of a_mu, seed Eq. 8 (leading orders in m_mu/m_tau):
+    r"""ALP shift of a_mu, Batell et al., Eq. 8 (leading orders in m_mu/m_tau):
 
     :math:`a_\mu = -\frac{g^2}{16\pi^2}\frac{m_\mu^2}{m_\tau^2}[f(x) + \frac{m_\tau}{m_\mu}g(x)\cos2\theta]`,
     ``g = C m_tau/Lambda``, ``x = m_a^2/m_tau^2``. m_a in GeV, C/Lambda in TeV^-1.
@@ -212,7 +212,7 @@ def amu_feynman(m_a: float, c_over_lambda: float, theta: float, *, exact: bool =
 
 
 def sigmav_chichi_to_mutau(m_chi: float, m_a: float, c_over_lambda: float, g_chi: float) -> float:
-    r"""Non-relativistic <sigma v> of chi chibar -> mu tau (both charges), seed Eq. 13, in cm^3/s.
+    r"""Non-relativistic <sigma v> of chi chibar -> mu tau (both charges), Batell et al., Eq. 13, in cm^3/s.
 
     :math:`\langle\sigma v\rangle = \frac{g^2 g_\chi^2 (4m_\chi^2-m_\tau^2)^2}
     {16\pi m_\chi^2 (4m_\chi^2-m_a^2)^2}` (m_mu -> 0). Masses in GeV, C/Lambda in TeV^-1.
@@ -226,7 +226,7 @@ def sigmav_chichi_to_mutau(m_chi: float, m_a: float, c_over_lambda: float, g_chi
 
 
 def sigmav_chichi_to_aa(m_chi: float, m_a: float, g_chi: float, x_fo: float = 20.0) -> float:
-    r"""Thermal <sigma v> of chi chibar -> a a (p-wave), seed Eq. 14, in cm^3/s:
+    r"""Thermal <sigma v> of chi chibar -> a a (p-wave), Batell et al., Eq. 14, in cm^3/s:
 
     :math:`\frac{6}{x_{fo}}\frac{g_\chi^4}{24\pi}\frac{m_\chi^2(m_\chi^2-m_a^2)^2}{(2m_\chi^2-m_a^2)^4}
     \sqrt{1-m_a^2/m_\chi^2}`, ``x_fo = m_chi/T_fo``. Requires m_chi > m_a.

@@ -17,7 +17,7 @@ Widths (tree level, :math:`r = m_\ell^2/M^2`, :math:`\beta = \sqrt{1-4r}`):
   + |\sum_\ell \tfrac{g_P^\ell}{m_\ell}A_P(\tau_\ell)|^2\big)`, :math:`\tau = M^2/4m_\ell^2`,
   :math:`A_S = 2[\tau + (\tau-1)f(\tau)]/\tau^2`, :math:`A_P = 2f(\tau)/\tau`.
 
-Muon-only models: if X has no electron coupling, the seed assumes BR(X -> ee) = 1; the
+Muon-only models: if X has no electron coupling, Knapen et al. (arXiv:2311.17913) assume BR(X -> ee) = 1; the
 signal matrix element then uses the muon coupling *structure* with unit strength at the
 X -> ee vertex (:attr:`XModel.decay_couplings`), :attr:`XModel.br_ee_assumed` is 1 and
 :attr:`XModel.narrow_width_norm` is the ee width with those unit couplings, so that

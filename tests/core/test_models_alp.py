@@ -25,13 +25,13 @@ def test_couplings_roundtrip_and_units():
 def test_width_limits():
     s, p = alp.couplings(1.0, 0.4)
     assert alp.width_mutau_per_mode(M_TAU + M_MU - 1e-6, s, p) == 0.0
-    # seed Eq. 5 (per charge mode) in the m_mu -> 0 limit
+    # Batell et al., Eq. 5 (per charge mode) in the m_mu -> 0 limit
     g = alp.g_mutau(1.0)
     m_a = 15.0
     w = alp.width_mutau_per_mode(m_a, g * math.sin(0.4), g * math.cos(0.4), m_light=0.0)
     assert w == pytest.approx(g**2 / (8 * math.pi) * m_a * (1 - M_TAU**2 / m_a**2) ** 2, rel=1e-12)
     assert alp.width_mutau(m_a, s, p) == pytest.approx(2 * alp.width_mutau_per_mode(m_a, s, p))
-    # seed Eq. 6: c tau ~ 1e-8 cm at C/Lambda = 1/TeV, m_a = 15 GeV (both modes)
+    # Batell et al., Eq. 6: c tau ~ 1e-8 cm at C/Lambda = 1/TeV, m_a = 15 GeV (both modes)
     ctau_cm = 1.973e-14 / float(alp.width_mutau(m_a, s, p))
     assert 0.3e-8 < ctau_cm < 3e-8
     assert alp.width_chichi(3.0, 1.0, 1.0) == pytest.approx(3.0 * math.sqrt(1 - 4 / 9) / (8 * math.pi))
@@ -69,7 +69,7 @@ def test_amu_closed_form_equals_feynman_integral(m_a, theta):
 
 
 def test_amu_seed_benchmark():
-    """Seed Sec. IV: theta = pi/2, m_a ~ m_tau needs C/Lambda ~ 2 TeV^-1 for 249e-11."""
+    """Batell et al., Sec. IV: theta = pi/2, m_a ~ m_tau needs C/Lambda ~ 2 TeV^-1 for 249e-11."""
     c = brentq(lambda c: alp.amu_closed_form(M_TAU, c, math.pi / 2) - 249e-11, 0.1, 10.0)
     assert 1.7 < c < 2.1
     assert alp.amu_closed_form(M_TAU, 1.0, 0.0) < 0 < alp.amu_closed_form(M_TAU, 1.0, math.pi / 2)

@@ -1,4 +1,4 @@
-"""Tests of the nuclear and atomic form factors (seed Eqs. 16-20)."""
+"""Tests of the nuclear and atomic form factors (Batell et al., Eqs. 16-20)."""
 
 import numpy as np
 import pytest

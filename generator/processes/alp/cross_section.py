@@ -82,7 +82,7 @@ def make_setup(target: str | Target, energy: float, m_a: float, c_over_lambda: f
 
     ``flavour``: ``"mutau"`` (mu -> tau, seed model) or ``"mumu"`` (flavour-conserving mu -> mu).
     ``couplings=(s, p)`` overrides (C/Lambda, theta). ``form_factor``: ``"all"``, ``"elastic"``,
-    ``"inelastic"`` (seed Eq. 16 pieces) or ``"point"`` (G2 = Z^2). ``t_max=None``: no cut-off.
+    ``"inelastic"`` (Batell et al., Eq. 16 pieces) or ``"point"`` (G2 = Z^2). ``t_max=None``: no cut-off.
     ``nucleus_mass`` [GeV] overrides the target's; ``muon_mass`` [GeV] (>= 0) allows the
     m_mu -> 0 limit (for ``flavour="mumu"`` it is also the outgoing lepton mass).
     """
@@ -192,7 +192,7 @@ def alp_cross_section(target: str | Target, energy: float, m_a: float, c_over_la
                       max_iterations: int = 60, warm_start: vegas.Integrator | None = None,
                       **options) -> CrossSection:
     """sigma(mu N -> tau N a) [pb] +- error at beam energy ``energy`` [GeV], ALP mass ``m_a`` [GeV],
-    ``c_over_lambda`` [TeV^-1], ``theta`` [rad] (seed Eq. 2), form-factor cut-off ``t_max`` [GeV^2].
+    ``c_over_lambda`` [TeV^-1], ``theta`` [rad] (Batell et al., Eq. 2), form-factor cut-off ``t_max`` [GeV^2].
 
     Vegas runs ``n_warmup`` adaptation iterations (2 if ``warm_start`` is a previously adapted
     integrator), then iterations of ``neval`` points until the relative error is below

@@ -1,4 +1,4 @@
-r"""Nuclear and atomic form factors for photon exchange with a nucleus (seed 000, Eqs. 16-20).
+r"""Nuclear and atomic form factors for photon exchange with a nucleus (Batell et al. 2024 (arXiv:2407.15942), Eqs. 16-20).
 
 ``G2(t) = Z^2 F^2 = G_el^atom G_el^nuc + G_inel^atom G_inel^nuc`` with ``t = -q^2 > 0`` in GeV^2,
 set to zero above a cut-off ``t_cut`` (seed: 1 GeV^2, where the dipole forms lose validity).
@@ -31,7 +31,7 @@ __all__ = [
     "g2",
 ]
 
-#: Default form-factor cut-off in GeV^2 (seed Sec. III A).
+#: Default form-factor cut-off in GeV^2 (Batell et al., Sec. III A).
 T_CUT_DEFAULT: float = 1.0
 _T0 = 0.71  # GeV^2, nucleon dipole scale
 _MU_P = 2.79
@@ -48,21 +48,21 @@ def _check_t(t: ArrayLike) -> NDArray:
 
 
 def g2_elastic_atomic(t: ArrayLike, Z: int) -> NDArray:
-    """Atomic elastic screening factor, seed Eq. 17 (dimensionless); t in GeV^2."""
+    """Atomic elastic screening factor, Batell et al., Eq. 17 (dimensionless); t in GeV^2."""
     t = _check_t(t)
     a2t = (111.0 * Z ** (-1.0 / 3.0) / M_E) ** 2 * t
     return (a2t / (1.0 + a2t)) ** 2
 
 
 def g2_inelastic_atomic(t: ArrayLike, Z: int, a_prime_coeff: float = 571.4) -> NDArray:
-    """Atomic inelastic screening factor, seed Eq. 18 (``a' = a_prime_coeff Z^(-2/3)/m_e``)."""
+    """Atomic inelastic screening factor, Batell et al., Eq. 18 (``a' = a_prime_coeff Z^(-2/3)/m_e``)."""
     t = _check_t(t)
     a2t = (a_prime_coeff * Z ** (-2.0 / 3.0) / M_E) ** 2 * t
     return (a2t / (1.0 + a2t)) ** 2
 
 
 def g2_elastic_nuclear(t: ArrayLike, Z: int, A: float) -> NDArray:
-    """Coherent nuclear form factor squared times Z^2, seed Eq. 20; t in GeV^2."""
+    """Coherent nuclear form factor squared times Z^2, Batell et al., Eq. 20; t in GeV^2."""
     t = _check_t(t)
     r = _R0_FM * A ** (1.0 / 3.0) / HBARC_GEV_FM  # GeV^-1
     a0 = _A0_FM / HBARC_GEV_FM
@@ -76,7 +76,7 @@ def g2_elastic_nuclear(t: ArrayLike, Z: int, A: float) -> NDArray:
 
 
 def g2_inelastic_nuclear(t: ArrayLike, Z: int, A: float) -> NDArray:
-    """Quasi-elastic (incoherent nucleon) form factor, seed Eq. 19; t in GeV^2."""
+    """Quasi-elastic (incoherent nucleon) form factor, Batell et al., Eq. 19; t in GeV^2."""
     t = _check_t(t)
     tau = t / (4.0 * M_PROTON**2)
     return (Z * (1.0 + _MU_P**2 * tau) + (A - Z) * _MU_N**2 * tau) / (
@@ -85,7 +85,7 @@ def g2_inelastic_nuclear(t: ArrayLike, Z: int, A: float) -> NDArray:
 
 def g2(t: ArrayLike, Z: int, A: float, t_cut: float = T_CUT_DEFAULT,
        components: str = "all") -> NDArray:
-    """Total ``G2(t) = Z^2 F^2`` of seed Eq. 16, zero for ``t > t_cut`` [GeV^2].
+    """Total ``G2(t) = Z^2 F^2`` of Batell et al., Eq. 16, zero for ``t > t_cut`` [GeV^2].
 
     ``components``: ``"all"``, ``"elastic"`` (coherent only) or ``"inelastic"`` (quasi-elastic).
     """

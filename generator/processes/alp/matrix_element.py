@@ -1,7 +1,7 @@
 r"""Spin-averaged |M|^2 of ``l_in(p) N(P_i) -> l_out(p') N(P_f) a(k)`` (scalar nucleus, one photon).
 
-From the Lagrangian ``-i a l_out-bar (s + p gamma5) l_in + h.c.`` (seed 000 Eq. 2) and the scalar
-nuclear vertex ``i e Z F(q^2) (P_i + P_f)^mu`` (seed Eq. 15), with photon propagator ``-i g/q^2``:
+From the Lagrangian ``-i a l_out-bar (s + p gamma5) l_in + h.c.`` (Batell et al. 2024 (arXiv:2407.15942) Eq. 2) and the scalar
+nuclear vertex ``i e Z F(q^2) (P_i + P_f)^mu`` (Batell et al., Eq. 15), with photon propagator ``-i g/q^2``:
 
 .. math::
     \overline{|M|^2} = \frac{(4\pi\alpha)^2 G_2(t)}{t^2}\,
@@ -199,7 +199,7 @@ def lepton_trace_polarized(kin: Kinematics, s: float, p: float, m_in: float,
     incoming spins at outgoing helicity h).
 
     The vertex is the one of the transition ``l_in -> l_out``, ``u-bar(p') Gamma u(p)`` with
-    ``Gamma = s + p gamma5``. For ``mu- N -> tau- N a`` the h.c. term of seed 000 Eq. 2,
+    ``Gamma = s + p gamma5``. For ``mu- N -> tau- N a`` the h.c. term of Batell et al. 2024 (arXiv:2407.15942) Eq. 2,
     ``+i a tau-bar (s - p gamma5) mu``, gives ``Gamma = s - p gamma5``: call it with ``-p``
     (:func:`muonbsm.generator.processes.alp.polarization.production_polarization`). P is odd in ``s p`` (0 for a pure scalar or pseudoscalar:
     parity). Tested against the trace with the spin projector ``(1 + gamma5 n-slash)/2``.

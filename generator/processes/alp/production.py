@@ -71,7 +71,7 @@ class AlpProduction:
     """:math:`\\mu N \\to \\tau N a` events (weights in pb).
 
     Parameters: ``target`` (name or :class:`~muonbsm.targets.Target`), ``beam_energy`` [GeV],
-    ``m_a`` [GeV], ``c_over_lambda`` [TeV^-1], ``theta`` [rad] (seed Eq. 2), ``beam_charge``
+    ``m_a`` [GeV], ``c_over_lambda`` [TeV^-1], ``theta`` [rad] (Batell et al., Eq. 2), ``beam_charge``
     (-1 for mu-, +1 for mu+), ``t_max`` [GeV^2] form-factor cut-off, ``g_chi`` and ``m_chi``
     [GeV] for the invisible channel, ``prompt`` (False: sample the ALP decay length), ``decay``:
     ``"model"`` (branching ratios of the model, the default), ``"visible"`` (forced

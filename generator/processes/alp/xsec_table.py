@@ -128,9 +128,9 @@ def write_xsec_table(target: str | Target, energies: ArrayLike, masses: ArrayLik
                             t_max=t_max, rel_precision=rel_precision, seed=seed,
                             cache_dir=cache_dir, use_cache=use_cache)
     header = [
-        "muonbsm cross-section table: mu N -> tau N a (exact 2->3, vegas), seed 000 model Eq. 2",
+        "muonbsm cross-section table: mu N -> tau N a (exact 2->3, vegas), Batell et al. 2024 (arXiv:2407.15942) model Eq. 2",
         f"target: {tgt.name} Z={tgt.Z} A={tgt.A:g} M_nucleus={tgt.nucleus_mass:.4f} GeV "
-        "(form factors seed Eqs. 16-20)",
+        "(form factors Batell et al., Eqs. 16-20)",
         "units: energy_gev [GeV], m_a_gev [GeV], sigma_pb [pb], sigma_err_pb [pb] (MC error)",
         f"coupling: C/Lambda = {c_over_lambda:g} TeV^-1, theta = {theta:g} rad; sigma scales "
         "as (C/Lambda)^2 at fixed theta",
