@@ -15,7 +15,6 @@ computed once by the driver and handed to every task.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -78,8 +77,11 @@ def run_mass(task: MassTask) -> MassResult:
 
 
 def _init_worker() -> None:
-    """One numba thread per worker process: the processes are the parallelism."""
-    os.environ["NUMBA_NUM_THREADS"] = "1"
+    """One numba thread per worker process: the processes are the parallelism.
+
+    Only the active thread count is lowered: changing ``NUMBA_NUM_THREADS`` in the environment
+    after numba was imported makes its next compilation fail (the thread pool's size is fixed).
+    """
     import numba
 
     numba.set_num_threads(1)
