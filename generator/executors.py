@@ -19,6 +19,7 @@ ever passes through the driver. An executor is a context manager; leaving it clo
 
 from __future__ import annotations
 
+import abc
 import logging
 import os
 import selectors
@@ -53,11 +54,12 @@ class Executor(Protocol):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 
-class _Managed:
+class _Managed(abc.ABC):
     """``with executor:`` closes it on exit (``abort`` after an exception); subclasses define close."""
 
+    @abc.abstractmethod
     def close(self, abort: bool = False) -> None:
-        raise NotImplementedError
+        """Release the executor's workers (``abort``: stop them at once)."""
 
     def __enter__(self) -> Any:
         return self

@@ -5,7 +5,7 @@ are arguments (the widths live in :mod:`muonbsm.models.alp`; alp_lfv.md Sec. 4:
 Gamma(a -> mu^- tau^+) = Gamma(a -> mu^+ tau^-) = (m_a / 8 pi) lambda^{1/2} [s^2 (1 - (m_tau + m_mu)^2/m_a^2)
 + p^2 (1 - (m_tau - m_mu)^2/m_a^2)], Gamma(a -> chi chibar) = g_chi^2 m_a beta_chi / 8 pi, seed Eqs. 5, 7).
 Decays are prompt by default; with ``total_width_gev`` the decay vertex is displaced by
-beta gamma c tau X, c tau = hbar c / Gamma, X ~ Exp(1) (long-lived ALPs near threshold, seed Eq. 6).
+beta gamma c tau X, c tau = hbar c / Gamma, X ~ Exp(1) (long-lived ALPs near threshold; Batell et al., arXiv:2407.15942, Eq. 6).
 
 Mode codes and daughters (in this order in each list; status 1, the taus undecayed so that
 :func:`muonbsm.generator.decays.tau.decay_taus` can be applied to them):

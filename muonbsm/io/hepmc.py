@@ -29,7 +29,7 @@ String attributes, so that floats keep all 17 digits (HepMC3 prints double attri
 Design (bounded memory): the metadata is only known at :meth:`HepMCWriter.close` but the run
 info comes first in the file; events are therefore written to an anonymous temporary file in
 the output directory, and ``close`` writes the header with the full run info to ``path`` and
-copies the event blocks after it, replacing a placeholder cross section by the final one.
+copies the event blocks after it, replacing a provisional cross section by the final one.
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ class HepMCWriter:
         self._scalars: dict[str, np.dtype] | None = None
         self._n = 0
         self._sum_w = self._sum_w2 = 0.0
-        self._placeholder = pyhepmc.GenCrossSection()
-        self._placeholder.set_cross_section(-1.0, -1.0, -1, -1)
+        self._provisional = pyhepmc.GenCrossSection()
+        self._provisional.set_cross_section(-1.0, -1.0, -1, -1)
 
     def write(self, events: ak.Array) -> None:
         """Append one chunk of events (the event schema of :mod:`muonbsm.events`)."""
@@ -194,7 +194,7 @@ class HepMCWriter:
                               vz=vtx[2][a:b], vt=zeros[: b - a], fortran=False)
             event.run_info = self._run
             event.weights = [w]
-            event.cross_section = self._placeholder
+            event.cross_section = self._provisional
             event.attributes[_EXTRA_ATTR] = " ".join(extra[a:b])
             for k, values in texts.items():
                 event.attributes[k] = values[i]
@@ -229,7 +229,7 @@ class HepMCWriter:
         self._tmp.seek(start)
         rate, error = _meta.file_rate(meta, self._sum_w, self._sum_w2)
         trials = meta.get("n_trials", -1)
-        placeholder = _XSEC_LINE + self._placeholder.to_string().encode() + b"\n"
+        provisional = _XSEC_LINE + self._provisional.to_string().encode() + b"\n"
         final = _XSEC_LINE + f"{rate:.17e} {error:.17e} {self._n} {trials}\n".encode()
         with open(self._path, "wb") as out:
             out.write(header)
@@ -237,8 +237,8 @@ class HepMCWriter:
             while remaining > 0:
                 block = self._tmp.read(min(remaining, 1 << 20))
                 if len(block) < remaining:
-                    block += self._tmp.readline()  # whole lines, so no placeholder is split
-                out.write(block.replace(placeholder, final))
+                    block += self._tmp.readline()  # whole lines, so no provisional is split
+                out.write(block.replace(provisional, final))
                 remaining -= len(block)
             out.write(_FOOTER + b"\n\n")
         self._tmp.close()
