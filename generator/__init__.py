@@ -6,7 +6,8 @@
   vegas training, weighted and unweighted chunks;
 * the run engine: :mod:`~muonbsm.generator.generate` (runs, rates, datasets or merged files),
   :mod:`~muonbsm.generator.shards` (workers write verified shards), :mod:`~muonbsm.generator.checkpoint`
-  (verified plan and resume), :mod:`~muonbsm.generator.fingerprint`, :mod:`~muonbsm.generator.lock`
+  (verified plan and resume), :mod:`~muonbsm.generator.publish` (dataset or merged file, disk
+  errors), :mod:`~muonbsm.generator.fingerprint`, :mod:`~muonbsm.generator.lock`
   (one writer per output), :mod:`~muonbsm.generator.executors` and :mod:`~muonbsm.generator.worker`
   (serial, local processes, dask);
 * :mod:`~muonbsm.generator.dirac`: explicit Dirac algebra (the test oracle).

@@ -29,11 +29,9 @@ the CLI output, and the LHE/HepMC3 cross-section records (written from ``rate``/
 
 from __future__ import annotations
 
-import errno
 import logging
 import math
 import os
-import shutil
 import signal
 import threading
 import time
@@ -53,11 +51,11 @@ from muonbsm.generator.executors import Executor, SerialExecutor, make_executor
 from muonbsm.generator.fingerprint import card_description, run_fingerprint
 from muonbsm.generator.lock import OutputLock
 from muonbsm.generator.progress import Progress
+from muonbsm.generator.publish import DISK_ERRORS, check_space, disk_error, expected_bytes, merge_shards, publish_dataset, remove
 from muonbsm.generator.sampling import AnyProcess, Grid, channels_of, hypercube_weights, max_weight, run_chunk, train
 from muonbsm.generator.shards import RunContext, ShardSummary, ShardTask, write_shard
 from muonbsm.hashing import digest
-from muonbsm.io.atomic import fsync_path
-from muonbsm.io.dataset import MANIFEST, write_manifest
+from muonbsm.io.dataset import MANIFEST
 from muonbsm.io.metadata import package_versions
 
 __all__ = ["RunSummary", "TrainingOptions", "Terminated", "plan_trials", "generate", "run_card", "sample_events",
@@ -66,7 +64,6 @@ __all__ = ["RunSummary", "TrainingOptions", "Terminated", "plan_trials", "genera
 log = logging.getLogger("muonbsm")
 
 _MERGE_ONLY = (".lhe", ".lhe.gz", ".hepmc", ".hepmc3")
-_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 @dataclass(frozen=True)
@@ -247,31 +244,6 @@ def _signals_raise() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _disk_error(exc: OSError, output: Path, work: WorkDir, need_bytes: float | None, n_shards: int) -> MuonbsmIOError:
-    where = Path(exc.filename) if exc.filename else work.root
-    probe = next((p for p in (where, work.root, output.parent) if p.exists()), None)
-    free = shutil.disk_usage(probe).free if probe is not None else 0
-    if need_bytes:
-        need = f"about {need_bytes / 1e6:.1f} MB more ({free / 1e6:.1f} MB free)"
-    else:  # not even one shard fitted: the free space bounds the size of one shard from below
-        need = f"more than {free / 1e6:.1f} MB (the free space) per shard, for {n_shards} shards"
-    what = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
-            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-            errno.EROFS: "read-only file system"}.get(exc.errno or 0, exc.strerror or str(exc))
-    hint = f"this run needs {need}" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else f"the run needs write access; it needs {need}"
-    return MuonbsmIOError(f"{where}: {what}; {hint}; complete shards are kept in {work.root}, rerun to resume")
-
-
-def _expected_bytes(done: dict[int, ShardSummary], plan: dict[str, Any], merge: bool) -> float | None:
-    """Bytes still to be written: the remaining shards at the measured bytes per trial, plus
-    the merged file (the shards of a merge are removed one by one as they are copied)."""
-    if not done:
-        return None
-    per_trial = sum(s.bytes for s in done.values()) / max(sum(s.n_trials for s in done.values()), 1)
-    remaining = sum(n for i, (_, n) in enumerate(plan["chunks"]) if i not in done)
-    return per_trial * remaining + (max(s.bytes for s in done.values()) if merge else 0.0)
-
-
 def generate(
     process: AnyProcess,
     output: str | os.PathLike[str],
@@ -336,7 +308,7 @@ def generate(
             try:
                 if fresh:
                     work.discard("--fresh")
-                    _remove(out)
+                    remove(out)
                 work.prepare(fp)
                 plan = work.load_plan(fp) or {}
                 if not plan:
@@ -359,14 +331,14 @@ def generate(
                         bar.update(summary.n_trials)
                         if not checked:
                             checked = True
-                            _check_space(out, work, done, plan, merge)
+                            check_space(out, work, done, plan, merge)
                 shards = [done[i] for i in range(len(chunks))]
                 summary = _summarise(plan, shards, unweighted, seed, unit, fp)
                 meta = {**run_meta, **summary.data_fields()}
                 if merge:
-                    _merge(work, shards, out, meta)
+                    merge_shards(work, shards, out, meta)
                 else:
-                    _publish_dataset(work, shards, out, meta, fmt)
+                    publish_dataset(work, shards, out, meta, fmt)
             except BaseException:
                 # stop the workers (SIGTERM, errors), then remove what they left half-written,
                 # still under the lock: nobody else writes here
@@ -375,9 +347,9 @@ def generate(
                     tmp.unlink(missing_ok=True)
                 raise
     except OSError as exc:
-        if isinstance(exc, MuonbsmIOError) or exc.errno not in _DISK_ERRORS:
+        if isinstance(exc, MuonbsmIOError) or exc.errno not in DISK_ERRORS:
             raise
-        raise _disk_error(exc, out, work, _expected_bytes(done, plan, merge) if plan else None,
+        raise disk_error(exc, out, work, expected_bytes(done, plan, merge) if plan else None,
                           len(plan.get("chunks", []))) from None
     finally:
         if owned:
@@ -386,56 +358,6 @@ def generate(
     summary.executor = getattr(executor, "description", type(executor).__name__)
     summary.output, summary.layout = str(output), "file" if merge else "dataset"
     return summary
-
-
-def _check_space(out: Path, work: WorkDir, done: dict[int, ShardSummary], plan: dict[str, Any], merge: bool) -> None:
-    """Fail early, with the space needed, when the rest of the run cannot fit on the disk."""
-    need = _expected_bytes(done, plan, merge)
-    if need is not None and need > shutil.disk_usage(work.root).free:
-        raise _disk_error(OSError(errno.ENOSPC, "No space left on device", str(work.root)), out, work, need,
-                          len(plan["chunks"]))
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
-
-
-def _publish_dataset(work: WorkDir, shards: list[ShardSummary], out: Path, meta: dict[str, Any], fmt: str) -> None:
-    """Write the manifest, drop the plan and rename the work directory to ``out`` (replacing a
-    previous output of this name, which the lock says no live run uses)."""
-    write_manifest(work.root / MANIFEST, meta, [s.to_dict() for s in shards], fmt)
-    work.plan_path.unlink(missing_ok=True)
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.replace(out, old)
-    os.replace(work.root, out)
-    fsync_path(out.parent)
-    _remove(old)
-
-
-def _merge(work: WorkDir, shards: list[ShardSummary], out: Path, meta: dict[str, Any]) -> None:
-    """Stream the shards in order into one file; each shard is removed once copied, so the peak
-    disk use is the final size plus one shard. An interrupted merge leaves the remaining shards
-    (a rerun recomputes the removed ones)."""
-    from muonbsm.io.parquet import ParquetWriter
-
-    with io.atomic_path(out) as tmp:
-        writer = io.writer_for(tmp)
-        for s in shards:
-            path = work.root / s.file
-            if isinstance(writer, ParquetWriter) and path.suffix == ".parquet":
-                import pyarrow.parquet as pq
-
-                writer.write_table(pq.read_table(path))
-            else:
-                events, _ = io.read(path)
-                writer.write(events)
-            path.unlink()
-        writer.close(meta)
-    shutil.rmtree(work.root, ignore_errors=True)
 
 
 def run_card(card: dict[str, Any], *, output: str | os.PathLike[str] | None = None, events: int | None = None,
