@@ -69,7 +69,7 @@ def test_cli_version():
 def test_licence_matches_pyproject():
     licence = (ROOT / "LICENSE").read_text()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["license"]["text"] == "BSD-3-Clause"
+    assert project["license"] == "BSD-3-Clause" and project["license-files"] == ["LICENSE"]  # SPDX (PEP 639)
     assert licence.startswith("BSD 3-Clause License") and "Copyright (c) 2026, the muonbsm developers" in licence
 
 
