@@ -159,7 +159,7 @@ def expected_limit(
     """Expected upper limit of one binned model (Asimov data = background).
 
     Applies :func:`~muonbsm.analysis.stats.likelihood.drop_sparse_bins` with ``min_bkg_events``
-    (seed: 10), solves ``q(mu) = q_threshold(cl)`` with ``statistic`` ("poisson" or
+    (Knapen et al.: 10), solves ``q(mu) = q_threshold(cl)`` with ``statistic`` ("poisson" or
     "gaussian") and estimates the MC-template uncertainty with ``mc_error``
     ("none", "linear", "toys"; the latter uses ``n_toys`` draws from ``rng``).
     """
