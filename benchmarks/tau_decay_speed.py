@@ -149,6 +149,22 @@ def fast_sample_pythia_form_3pi(code: int, n: int, pol: float, energy: float, rn
             fn.cache_clear()
 
 
+def fast_sample_flat(code: int, n: int, energy: float, rng: np.random.Generator) -> np.ndarray:
+    """n decays of one mode flat in the tau-decay phase space (no matrix element, as Pythia 8's
+    ``HMETau2PhaseSpace``; diagnostic for the ``phase_space`` modes): (n, k, 4) lab momenta."""
+    masses = tau._masses(tau.MODES[code])
+    out: list[np.ndarray] = []
+    while sum(len(o) for o in out) < n:
+        mom, w = tau.kin.nbody_rest(M_TAU, masses, 4 * n, rng)
+        out.append(mom[rng.random(w.size) * w.max() * 1.05 < w])
+    rest = np.concatenate(out)[:n]
+    gamma, bg = energy / M_TAU, np.sqrt(energy**2 - M_TAU**2) / M_TAU
+    lab = rest.copy()
+    lab[..., 0] = gamma * rest[..., 0] + bg * rest[..., 3]
+    lab[..., 3] = bg * rest[..., 0] + gamma * rest[..., 3]
+    return lab
+
+
 def _mass(p: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1), 0.0, None))
 
@@ -206,6 +222,21 @@ def speed(energy: float, n_fast: int, n_py: int, rng: np.random.Generator) -> tu
     return fast, n_py / (time.perf_counter() - t0)
 
 
+def envelope_check(code: int, n: int, rng: np.random.Generator) -> dict[str, float]:
+    """Weights of ``n`` fresh candidates (P = 0, +-1) against the stored accept-reject envelope:
+    the largest w/envelope and the share of the rate above the envelope, sum (w - env)_+ / sum w
+    (the bias of the accept-reject, which accepts such candidates with probability 1)."""
+    mode = tau.MODES[code]
+    m0, m1, _ = tau._max_weight(code)
+    worst, over, total = 0.0, 0.0, 0.0
+    for pol, env in ((0.0, m0), (-1.0, m1), (1.0, m1)):
+        for _ in range(max(n // 200_000, 1)):
+            mom, w_ps = tau._proposal(mode, min(n, 200_000), rng)
+            w = w_ps * tau._me_weight(mode, mom, np.full(len(w_ps), pol))
+            worst, over, total = max(worst, float(w.max() / env)), over + float(np.clip(w - env, 0.0, None).sum()), total + float(w.sum())
+    return {"max_w_over_envelope": worst, "rate_share_above": over / total}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-pythia", type=int, default=50_000, help="Pythia decays per mode and polarisation")
@@ -216,6 +247,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("MUONBSM_CACHE", Path.home() / ".cache" / "muonbsm")) / "tau_pythia")
     parser.add_argument("--reference-only", action="store_true", help="only fill the Pythia cache")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--envelope", type=int, default=0, metavar="N", help="check N fresh candidates per mode and P against the envelope")
     parser.add_argument("--json", type=Path, default=None, help="write the table as JSON")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fast-module", type=Path, default=None, help="decayer module file to test instead (e.g. an old version)")
@@ -231,6 +263,12 @@ def main() -> None:
         spec.loader.exec_module(module)
         globals()["tau"] = module
     rng = np.random.default_rng(args.seed)
+    if args.envelope:
+        for code in range(len(tau.MODES)) if args.modes is None else args.modes:
+            chk = envelope_check(code, args.envelope, rng)
+            print(f"envelope mode {code:2d} {tau.MODES[code].name:34s} max w/env = {chk['max_w_over_envelope']:.3f}; "
+                  f"share of the rate above it = {chk['rate_share_above']:.1e}", flush=True)
+        return
     py, groups = _pythia_channels()
     codes = range(len(tau.MODES)) if args.modes is None else args.modes
     table = []
@@ -262,6 +300,12 @@ def main() -> None:
                 table.append({"pol": pol, "code": code, "mode": mode.name + " [Pythia-form F2]", "chi2": c2, "ndf": nd,
                               "observables": {k: list(v) for k, v in alt.items()}})
                 print(f"P = {pol:+.0f} mode {code:2d} {'  with Pythia-form F2 (diagnostic)':34s} chi2/ndf = {c2:8.1f}/{nd:<4d} = {c2 / nd:6.2f}")
+            if mode.model == "phase_space" and hasattr(tau, "kin"):
+                alt = compare_mode(code, ref, fast_sample_flat(code, args.n_fast, args.energy, rng), args.energy)
+                c2, nd = sum(c for c, _ in alt.values()), sum(n for _, n in alt.values())
+                table.append({"pol": pol, "code": code, "mode": mode.name + " [flat phase space]", "chi2": c2, "ndf": nd,
+                              "observables": {k: list(v) for k, v in alt.items()}})
+                print(f"P = {pol:+.0f} mode {code:2d} {'  flat phase space, no V-A (diagnostic)':34s} chi2/ndf = {c2:8.1f}/{nd:<4d} = {c2 / nd:6.2f}")
             high = [k for k in res if k.endswith("hi") and "111" in k and "-211" in k]
             if high:
                 h = high[0]

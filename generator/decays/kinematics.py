@@ -39,6 +39,7 @@ __all__ = [
     "two_body_rest",
     "two_body_decay",
     "nbody_rest",
+    "chain_rest",
     "mass_mixture_pdf",
     "sample_mass_mixture",
     "flight_directions",
@@ -233,11 +234,22 @@ def nbody_rest(
         inter[:, 1:-1] = intermediate
     lam = kallen(inter[:, 1:] ** 2, inter[:, :-1] ** 2, masses[1:] ** 2)
     weight = np.prod(np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * inter[:, 1:]), axis=1)
+    return chain_rest(inter, masses, rng), weight
+
+
+def chain_rest(inter: F64, masses: F64, rng: np.random.Generator) -> F64:
+    """Randomly oriented GENBOD momenta ``(n, k, 4)`` [GeV] from given sub-system masses.
+
+    ``inter`` ``(n, k)`` [GeV] holds the invariant mass of daughters 0..i in column i (column 0
+    is ``masses[0]``, column k-1 the parent's mass, per event); the momenta are in the parent
+    rest frame, daughters in the order of ``masses`` ``(k,)``.
+    """
+    n, k = inter.shape
     cos_t = rng.uniform(-1.0, 1.0, (n, k - 1))
     phi = rng.uniform(0.0, 2.0 * np.pi, (n, k - 1))
     out = np.empty((n, k, 4))
-    _genbod_kernel(inter, masses, cos_t, phi, out)
-    return out, weight
+    _genbod_kernel(np.ascontiguousarray(inter), np.asarray(masses, dtype=np.float64), cos_t, phi, out)
+    return out
 
 
 def mass_mixture_pdf(m: F64, lo: F64, hi: F64, m0: float, width: float, fraction: float) -> F64:

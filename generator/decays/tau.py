@@ -87,6 +87,7 @@ BRANCHING_RATIOS: NDArray[np.float64] = BRANCHING_FRACTIONS
 #: Charged prongs per mode code (K_S stable: :func:`muonbsm.generator.decays.tau_br.n_prongs`).
 N_PRONGS: NDArray[np.int64] = np.array([n_prongs(m.daughters) for m in MODES], dtype=np.int64)
 _NEUTRINOS = (12, 14, 16)
+_PILOT, _SAFETY = 1_000_000, 1.25
 _CURRENTS = {
     "three_pion": three_pion_current,
     "three_meson_kaon": kaon_current,
@@ -163,11 +164,11 @@ def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float
 
     The weight is linear in P, w = w0 + P w1 = (1 - |P|) w0 + |P| (w0 +- w1), so
     ``(1 - |P|) M0 + |P| M1`` bounds it for every |P| <= 1; its mean does not depend on P
-    (the P term is odd under the random orientation). From a fixed-seed pilot run of 10^5
-    candidates (6 x 10^4 for channels with BR < 1 %); maxima carry a safety factor 1.5 (the
-    multi-hadron weights have long tails: with 1.3, 5e4-decay runs exceeded it by up to 1.36x
-    in the 5-pion mode) and a warning is issued if a weight ever exceeds the envelope. Stored pilots are used when they
-    match the sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
+    (the P term is odd under the random orientation), and w0 = (w(+1) + w(-1))/2. From a
+    fixed-seed pilot run of ``_PILOT`` = 10^6 candidates; the maxima carry a safety factor
+    ``_SAFETY`` = 1.25, and a warning is issued if a weight ever exceeds the envelope (the share
+    of the rate above it is measured by ``benchmarks/tau_decay_speed.py --envelope``). Stored
+    pilots are used when they match the sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
     """
     stored = tau_pilots.load() if use_stored else None
     if stored is not None:
@@ -176,10 +177,14 @@ def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float
     mode = MODES[code]
     rng = np.random.default_rng(20240 + code)
     sampler = _sampler(code, use_stored)
-    n = 100_000 if mode.br > 0.01 else 60_000
-    mom, w_ps = kin.nbody_rest(M_TAU, _masses(mode), n, rng) if sampler is None else sampler.propose(n, rng)
-    w = [w_ps * _me_weight(mode, mom, np.full(len(w_ps), s)) for s in (0.0, -1.0, 1.0)]
-    return 1.5 * float(np.max(w[0])), 1.5 * float(max(np.max(w[1]), np.max(w[2]))), float(np.mean(w[0]))
+    m0 = m1 = total = 0.0
+    chunk = _PILOT // 5
+    for _ in range(5):
+        mom, w_ps = kin.nbody_rest(M_TAU, _masses(mode), chunk, rng) if sampler is None else sampler.propose(chunk, rng)
+        w_minus, w_plus = (w_ps * _me_weight(mode, mom, np.full(chunk, s)) for s in (-1.0, 1.0))
+        w0 = 0.5 * (w_minus + w_plus)
+        m0, m1, total = max(m0, float(np.max(w0))), max(m1, float(np.max(w_minus)), float(np.max(w_plus))), total + float(np.sum(w0))
+    return _SAFETY * m0, _SAFETY * m1, total / (5 * chunk)
 
 
 def rest_frame_decays(code: int, pol: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:

@@ -1,23 +1,35 @@
 r"""Multichannel importance sampling of tau^- decay phase space (rest frame, candidates for accept-reject).
 
-A candidate decay tau -> h_1 ... h_m nu is built by the GENBOD recursion
-(:func:`muonbsm.generator.decays.kinematics.nbody_rest`) along a chain of sub-systems
-(h_p1 h_p2), (h_p1 h_p2 h_p3), ..., Q = (all hadrons), Q + nu = tau. Each *channel* fixes the
-hadron order p and samples the sub-system masses top-down: Q from a tabulated density (100 bins
-filled with the matrix-element weights of a fixed-seed flat pilot, mixed 85/15 with a uniform
-density), then each lower sub-system mass uniform in its kinematic range, except one level that
-follows a Breit-Wigner mixture (:func:`kinematics.sample_mass_mixture`, 80 % Breit-Wigner) for a
-resonance of the leading hadrons: rho(770) in pi pi pairs of charge +-1 or pi+ pi-, K*(892) in
-K pi pairs, omega(782) in pi+ pi- pi0 triples (four or more hadrons). With channel fractions
-alpha_c (15 % flat, the rest shared equally), the phase-space density of a candidate x is
+A candidate decay tau -> h_1 ... h_m nu is built from two-body splits. Each *channel* fixes the
+hadron order p and one of two topologies:
 
-.. math:: f(x) = \sum_c \alpha_c\,\frac{g_Q(Q)\prod_j g_{c,j}(m_j \mid m_{j+1})}{\prod_i p^*_{c,i}(x)},
+* chain (GENBOD, :func:`muonbsm.generator.decays.kinematics.nbody_rest`): sub-systems
+  (h_p1 h_p2), (h_p1 h_p2 h_p3), ..., Q = (all hadrons), Q + nu = tau;
+* tree (m >= 4): Q -> A + B with A = (h_p1 ... h_p(m-2)) a chain and B = (h_p(m-1) h_p(m)) a pair,
+  for resonances that share no hadron (omega rho in five pions).
 
-(James, CERN 68-15: dPhi_n is proportional to prod_i p*_i dm_i dOmega_i) and its weight is 1/f(x),
-so that candidates weighted by w |M|^2 follow the decay distribution for any channel mixture.
-The alpha_c start at 15 % flat and equal shares and are then optimised in three pilot rounds of
-2 x 10^4 candidates by the variance-reducing update alpha_c <- alpha_c sqrt(<f_c w^2 / f>)
-(Kleiss & Pittau, Comput. Phys. Commun. 83 (1994) 141), with a floor of 2 %.
+The masses are sampled top-down: Q from a tabulated density (100 bins filled with the
+matrix-element weights of a fixed-seed flat pilot, mixed 85/15 with a uniform density), then
+M_A and M_B (tree), then the chain masses M_j of the first j hadrons, each uniform in its
+kinematic range [sum_{i<j} m_i, M_{j+1} - m_j] (tree: M_A in [sum_A m, Q - sum_B m], M_B in
+[sum_B m, Q - M_A]) unless a resonance is attached to it: then a Breit-Wigner-uniform mixture
+(:func:`kinematics.sample_mass_mixture`, 80 % Breit-Wigner). Resonances: rho(770) in pi pi pairs of
+charge +-1 or pi+ pi-, K*(892) in K pi pairs, omega(782) in pi+ pi- pi0 triples (four or more
+hadrons), a1(1260) -> rho pi (both levels) in pi- 3pi0 (in 2pi- pi+ pi0 they do not raise the
+efficiency beyond the omega channels' and cost time), omega + rho trees in five pions.
+Every intermediate mass M enters the Lorentz-invariant phase space as
+dM^2 R_2(M) = 2 pi p*(M) dM (James, CERN 68-15), so for either topology the phase-space density
+of a candidate x under channel c is
+
+.. math:: f_c(x) = \frac{g_Q(Q)\prod_j g_{c,j}(M_j \mid \mathrm{bounds})}{\prod_{\rm splits} p^*(x)},
+          \qquad f(x) = \sum_c \alpha_c f_c(x),
+
+and its weight is 1/f(x), so that candidates weighted by w |M|^2 follow the decay distribution for
+any channel mixture (tested: E_c[h/f_c] equals the flat phase-space integral of h for every
+channel). The alpha_c start at 15 % flat and equal shares and are then optimised in three pilot
+rounds of 2 x 10^4 candidates by the variance-reducing update alpha_c <- alpha_c sqrt(<f_c w^2 / f>)
+(Kleiss & Pittau, Comput. Phys. Commun. 83 (1994) 141), with a floor of 2 %. The densities of all
+channels are evaluated by one numba kernel (:func:`_density_kernel`).
 """
 
 from __future__ import annotations
@@ -26,27 +38,35 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from muonbsm.constants import M_TAU
 from muonbsm.events import charge_of
 from muonbsm.generator.decays import kinematics as kin
+from muonbsm.generator.phase_space import boost
 
 __all__ = ["Channel", "QTable", "Sampler", "channels", "build_sampler"]
 
 F64 = NDArray[np.float64]
-_RHO, _KSTAR, _OMEGA = (0.775, 0.149), (0.892, 0.050), (0.782, 0.0085)
+_RHO, _KSTAR, _OMEGA, _A1 = (0.775, 0.149), (0.892, 0.050), (0.782, 0.0085), (1.23, 0.45)
 _FLAT_FRACTION, _BW_FRACTION, _Q_BINS, _ALPHA_ITERATIONS = 0.15, 0.8, 100, 3
 
 
 @dataclass(frozen=True)
 class Channel:
-    """Hadron order ``perm`` (table indices) and a resonance (mass, width [GeV]) of its first ``level`` hadrons."""
+    """Hadron order ``perm`` (table indices), resonances (j, mass, width [GeV]) of the mass M_j of
+    its first j hadrons, and for a tree the resonance (mass, width) of the pair of its last two."""
 
     perm: tuple[int, ...]
-    level: int = 0
-    resonance: tuple[float, float] = (0.0, 0.0)
+    resonances: tuple[tuple[int, float, float], ...] = ()
+    pair: tuple[float, float] | None = None
+
+
+def _rho_like(q: NDArray, i: int, j: int) -> bool:
+    """A pion pair that can come from a rho: charge +-1, or pi+ pi-."""
+    return abs(q[i] + q[j]) == 1 or (q[i] != 0 and q[i] + q[j] == 0)
 
 
 def channels(hadron_ids: tuple[int, ...]) -> tuple[Channel, ...]:
@@ -59,50 +79,98 @@ def channels(hadron_ids: tuple[int, ...]) -> tuple[Channel, ...]:
         return tuple(out)
     pions = {i for i in range(m) if abs(ids[i]) in (211, 111)}
     kaons = {i for i in range(m) if abs(ids[i]) in (321, 311, 310, 130)}
+
+    def rest(*first: int) -> tuple[int, ...]:
+        return first + tuple(k for k in range(m) if k not in first)
+
     for i, j in combinations(range(m), 2):
-        pair_q = q[i] + q[j]
-        res = None
-        if {i, j} <= pions and (abs(pair_q) == 1 or (q[i] != 0 and pair_q == 0)):
-            res = _RHO
-        elif len({i, j} & pions) == 1 and len({i, j} & kaons) == 1 and abs(pair_q) <= 1:
-            res = _KSTAR
-        if res is not None:
-            out.append(Channel((i, j) + tuple(k for k in range(m) if k not in (i, j)), 2, res))
+        if {i, j} <= pions and _rho_like(q, i, j):
+            out.append(Channel(rest(i, j), ((2, *_RHO),)))
+        elif len({i, j} & pions) == 1 and len({i, j} & kaons) == 1 and abs(q[i] + q[j]) <= 1:
+            out.append(Channel(rest(i, j), ((2, *_KSTAR),)))
+    omega = False
     if m >= 4:
         for trip in combinations(sorted(pions), 3):
             if sorted(q[list(trip)]) == [-1, 0, 1]:
-                out.append(Channel(trip + tuple(k for k in range(m) if k not in trip), 3, _OMEGA))
+                omega = True
+                out.append(Channel(rest(*trip), ((3, *_OMEGA),)))
+                other = rest(*trip)[3:]
+                if m == 5 and set(other) <= pions and _rho_like(q, *other):
+                    out.append(Channel(rest(*trip), ((3, *_OMEGA),), pair=_RHO))
+    if m == 4 and len(pions) == 4 and not omega:  # a1 -> rho pi + pion (pi- 3pi0)
+        for i, j in combinations(range(m), 2):
+            if _rho_like(q, i, j):
+                out.extend(Channel(rest(i, j, k), ((2, *_RHO), (3, *_A1))) for k in range(m) if k not in (i, j))
     return tuple(out)
 
 
-def _levels(ch: Channel, masses: F64, sub: F64, q_mass: F64) -> list[tuple[F64, F64, int]]:
-    """(lo, hi, j) bounds of the sub-system masses m_j, j = m-1 .. 2, given the chain masses ``sub``."""
-    mp = masses[list(ch.perm)]
-    out = []
-    for j in range(len(mp) - 1, 1, -1):
-        upper = q_mass if j == len(mp) - 1 else sub[:, j + 1 - 2]
-        out.append((np.full_like(q_mass, mp[:j].sum()), upper - mp[j], j))
-    return out
+@numba.njit(cache=True)
+def _pstar(big: float, m1: float, m2: float) -> float:  # pragma: no cover - compiled
+    lam = (big * big - (m1 + m2) ** 2) * (big * big - (m1 - m2) ** 2)
+    return np.sqrt(max(lam, 0.0)) / (2.0 * big)
 
 
-def _level_pdf(ch: Channel, j: int, m: F64, lo: F64, hi: F64) -> F64:
-    if j == ch.level:
-        return kin.mass_mixture_pdf(m, lo, hi, ch.resonance[0], ch.resonance[1], _BW_FRACTION)
-    return 1.0 / (hi - lo)
+@numba.njit(cache=True)
+def _mass_pdf(x: float, lo: float, hi: float, m0: float, width: float, fraction: float) -> float:  # pragma: no cover - compiled
+    """Density [GeV^-1] of a mass on [lo, hi]: uniform (width 0) or the mixture of :func:`kinematics.mass_mixture_pdf`."""
+    if width == 0.0:
+        return 1.0 / (hi - lo)
+    gm = m0 * width
+    norm = np.arctan((hi * hi - m0 * m0) / gm) - np.arctan((lo * lo - m0 * m0) / gm)
+    return fraction * 2.0 * x * gm / ((x * x - m0 * m0) ** 2 + gm * gm) / norm + (1.0 - fraction) / (hi - lo)
 
 
-def _chain_pstar(ch: Channel, masses: F64, mom: F64) -> tuple[F64, F64]:
-    """(sub-system masses m_2..m_{m-1} as (n, m-2), prod of GENBOD p* along the chain of ``ch``)."""
-    perm = list(ch.perm)
-    cum = np.cumsum(mom[:, perm], axis=1)
-    inter = kin.invariant_mass(cum)  # inter[:, i] = mass of the first i+1 hadrons
-    inter[:, 0] = masses[perm[0]]
-    full = np.column_stack([inter, np.full(len(mom), M_TAU)])
-    daughter = np.concatenate([masses[perm][1:], [0.0]])
-    big, small = full[:, 1:], full[:, :-1]
-    lam = (big**2 - (small + daughter) ** 2) * (big**2 - (small - daughter) ** 2)
-    pstar = np.prod(np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * big), axis=1)
-    return inter[:, 1:-1], pstar
+@numba.njit(cache=True)
+def _density_kernel(mom: F64, perms: NDArray[np.int64], res: F64, pair: F64, masses: F64,
+                    edges: F64, density: F64, bw_fraction: float, out: F64) -> None:  # pragma: no cover - compiled
+    """Fill ``out[ev, c]`` with f_c(x) of the module docstring for candidates ``mom`` (n, m + 1, 4).
+
+    ``res[c, j]`` = (mass, width) of the resonance on M_j (width 0: uniform); ``pair[c]`` that of a
+    tree's last pair (width 0: a chain). M_j is the mass of the first j hadrons of the channel's
+    order (M_1 = m_perm0; chain: M_m = Q; tree: M_{m-2} = M_A).
+    """
+    n, n_ch, m = mom.shape[0], perms.shape[0], perms.shape[1]
+    big = np.empty(m)
+    cum = np.empty(4)
+    qv = np.empty(4)
+    for ev in range(n):
+        qv[:] = 0.0
+        for i in range(m):
+            for mu in range(4):
+                qv[mu] += mom[ev, i, mu]
+        q_mass = np.sqrt(max(qv[0] ** 2 - qv[1] ** 2 - qv[2] ** 2 - qv[3] ** 2, 0.0))
+        b = np.searchsorted(edges, q_mass, side="right") - 1
+        g = density[min(max(b, 0), density.size - 1)] / _pstar(M_TAU, q_mass, 0.0)
+        for c in range(n_ch):
+            tree = pair[c, 1] > 0.0
+            k = m - 2 if tree else m
+            big[0] = masses[perms[c, 0]]
+            for mu in range(4):
+                cum[mu] = mom[ev, perms[c, 0], mu]
+            for j in range(1, k):
+                for mu in range(4):
+                    cum[mu] += mom[ev, perms[c, j], mu]
+                big[j] = np.sqrt(max(cum[0] ** 2 - cum[1] ** 2 - cum[2] ** 2 - cum[3] ** 2, 0.0))
+            if not tree:
+                big[m - 1] = q_mass
+            f = g
+            lo = masses[perms[c, 0]]
+            for j in range(1, k):  # split M_{j+1} -> M_j + m_j and the density of M_j (j >= 2)
+                mj = masses[perms[c, j]]
+                f /= _pstar(big[j], big[j - 1], mj)
+                if j >= 2:
+                    f *= _mass_pdf(big[j - 1], lo, big[j] - mj, res[c, j, 0], res[c, j, 1], bw_fraction)
+                lo += mj
+            if tree:
+                b1, b2 = masses[perms[c, m - 2]], masses[perms[c, m - 1]]
+                for mu in range(4):
+                    cum[mu] = mom[ev, perms[c, m - 2], mu] + mom[ev, perms[c, m - 1], mu]
+                m_b = np.sqrt(max(cum[0] ** 2 - cum[1] ** 2 - cum[2] ** 2 - cum[3] ** 2, 0.0))
+                m_a = big[k - 1]
+                f /= _pstar(m_b, b1, b2) * _pstar(q_mass, m_a, m_b)
+                f *= _mass_pdf(m_a, lo, q_mass - b1 - b2, res[c, k, 0], res[c, k, 1], bw_fraction)
+                f *= _mass_pdf(m_b, b1 + b2, q_mass - m_a, pair[c, 0], pair[c, 1], bw_fraction)
+            out[ev, c] = f if np.isfinite(f) else np.inf
 
 
 @dataclass(frozen=True)
@@ -124,35 +192,59 @@ class QTable:
         return self.density[b]
 
 
-def _channel_densities(chs: tuple[Channel, ...], table: QTable, masses: F64, mom: F64, q_mass: F64) -> F64:
-    """Phase-space density f_c(x) of every channel at the candidates, ``(n, channels)``."""
-    out = np.empty((len(mom), len(chs)))
-    g_q = table.pdf(q_mass)
+def _channel_arrays(chs: tuple[Channel, ...], m: int) -> tuple[NDArray[np.int64], F64, F64]:
+    """Kernel inputs: orders (C, m), level resonances (C, m + 1, 2) and pair resonances (C, 2)."""
+    perms = np.array([ch.perm for ch in chs], dtype=np.int64)
+    res = np.zeros((len(chs), m + 1, 2))
+    pair = np.zeros((len(chs), 2))
     for c, ch in enumerate(chs):
-        sub, pstar = _chain_pstar(ch, masses, mom)
-        g = g_q.copy()
-        for lo, hi, j in _levels(ch, masses, sub, q_mass):
-            g = g * _level_pdf(ch, j, sub[:, j - 2], lo, hi)
-        out[:, c] = g / pstar
+        for j, mass, width in ch.resonances:
+            res[c, j] = mass, width
+        if ch.pair is not None:
+            pair[c] = ch.pair
+    return perms, res, pair
+
+
+def _channel_densities(chs: tuple[Channel, ...], table: QTable, masses: F64, mom: F64) -> F64:
+    """Phase-space density f_c(x) of every channel at the candidates ``mom``, ``(n, channels)``."""
+    perms, res, pair = _channel_arrays(chs, masses.size)
+    out = np.empty((len(mom), len(chs)))
+    _density_kernel(np.ascontiguousarray(mom), perms, res, pair, masses, table.edges, table.density, _BW_FRACTION, out)
     return out
 
 
+def _draw(lo: F64, hi: F64, resonance: tuple[float, float] | None, rng: np.random.Generator) -> F64:
+    if resonance is None:
+        return lo + rng.random(lo.shape) * (hi - lo)
+    return kin.sample_mass_mixture(lo, hi, resonance[0], resonance[1], _BW_FRACTION, rng)[0]
+
+
 def _sample_channel(ch: Channel, table: QTable, masses: F64, n: int, rng: np.random.Generator) -> F64:
+    """``n`` candidates ``(n, m + 1, 4)`` [GeV] of channel ``ch`` (hadrons in table order, neutrino last)."""
     m = masses.size
-    q_mass, _ = table.sample(n, rng)
     mp = masses[list(ch.perm)]
-    sub = np.empty((n, max(m - 2, 0)))
-    upper = q_mass
-    for j in range(m - 1, 1, -1):
-        lo, hi = np.full(n, mp[:j].sum()), upper - mp[j]
-        if j == ch.level:
-            val, _ = kin.sample_mass_mixture(lo, hi, ch.resonance[0], ch.resonance[1], _BW_FRACTION, rng)
-        else:
-            val = lo + rng.random(n) * (hi - lo)
-        sub[:, j - 2] = val
-        upper = val
-    inter = np.column_stack([sub, q_mass])
-    mom, _ = kin.nbody_rest(M_TAU, np.concatenate([mp, [0.0]]), n, rng, intermediate=inter)
+    res = {j: (mass, width) for j, mass, width in ch.resonances}
+    q_mass, _ = table.sample(n, rng)
+    k = m - 2 if ch.pair is not None else m
+    big = np.empty((n, k))  # big[:, j - 1] = M_j
+    big[:, 0] = mp[0]
+    if ch.pair is not None:
+        sum_b = mp[m - 2] + mp[m - 1]
+        big[:, k - 1] = _draw(np.full(n, mp[:k].sum()), q_mass - sum_b, res.get(k), rng)
+        m_b = _draw(np.full(n, sum_b), q_mass - big[:, k - 1], ch.pair, rng)
+    else:
+        big[:, k - 1] = q_mass
+    for j in range(k - 1, 1, -1):
+        big[:, j - 1] = _draw(np.full(n, mp[:j].sum()), big[:, j] - mp[j], res.get(j), rng)
+    if ch.pair is None:
+        mom = kin.chain_rest(np.column_stack([big, np.full(n, M_TAU)]), np.concatenate([mp, [0.0]]), rng)
+    else:
+        a_rest = kin.chain_rest(big, mp[:k], rng)
+        b_rest = np.stack(kin.two_body_rest(m_b, mp[m - 2], mp[m - 1], kin.isotropic_unit_vectors(n, rng)), axis=1)
+        p_a, p_b = kin.two_body_rest(q_mass, big[:, k - 1], m_b, kin.isotropic_unit_vectors(n, rng))
+        p_q, p_nu = kin.two_body_rest(M_TAU, q_mass, 0.0, kin.isotropic_unit_vectors(n, rng))
+        hadrons = boost(np.concatenate([boost(a_rest, p_a), boost(b_rest, p_b)], axis=1), p_q)
+        mom = np.concatenate([hadrons, p_nu[:, None]], axis=1)
     out = np.empty_like(mom)
     out[:, list(ch.perm)] = mom[:, :m]
     out[:, m] = mom[:, m]
@@ -175,8 +267,7 @@ class Sampler:
         for c in np.unique(pick):
             idx = np.flatnonzero(pick == c)
             mom[idx] = _sample_channel(self.channels[c], self.table, self.masses, idx.size, rng)
-        q_mass = kin.invariant_mass(mom[:, :-1].sum(axis=1))
-        return mom, 1.0 / (_channel_densities(self.channels, self.table, self.masses, mom, q_mass) @ self.alphas)
+        return mom, 1.0 / (_channel_densities(self.channels, self.table, self.masses, mom) @ self.alphas)
 
 
 def build_sampler(hadron_ids: tuple[int, ...], hadron_masses: tuple[float, ...], me0: Callable[[F64], F64], seed: int) -> Sampler:
@@ -198,8 +289,7 @@ def build_sampler(hadron_ids: tuple[int, ...], hadron_masses: tuple[float, ...],
     sampler = Sampler(chs, alphas, table, masses)
     for _ in range(_ALPHA_ITERATIONS if len(chs) > 1 else 0):  # multichannel weight optimisation
         mom, _ = sampler.propose(20_000, rng)
-        q_mass = kin.invariant_mass(mom[:, :-1].sum(axis=1))
-        dens = _channel_densities(chs, table, masses, mom, q_mass)
+        dens = _channel_densities(chs, table, masses, mom)
         total = dens @ sampler.alphas
         w2 = (me0(mom) / total) ** 2
         score = sampler.alphas * np.sqrt(np.mean(w2[:, None] * dens / total[:, None], axis=0))
