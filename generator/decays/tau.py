@@ -27,11 +27,14 @@ reflected in the rest frame, same spin, charges conjugated), so tau^+ -> pi^+ nu
 probability 1/2; K_S, K_L, pi0, gamma are final state (status 1); with ``decay_pi0=True`` each
 pi0 gets status 2 and two photons.
 
-Validation (``benchmarks/tau_decay_speed.py``, 5e4 forced Pythia 8.317 decays per mode, 100 GeV
-tau^-): chi2/ndf of the charged-energy fraction, hadronic and pair masses <= 1.4 per mode at
-P = 0, except pi0 pi0 pi- (about 70), where Pythia's current is not Bose symmetric in the two pi0
-(:mod:`~muonbsm.generator.decays.tau_currents_3pi`); the pilots of the accept-reject envelopes
-are stored (:mod:`~muonbsm.generator.decays.tau_pilots`).
+Validation (``benchmarks/tau_decay_speed.py``, 5e4 forced Pythia 8.317 decays per mode and
+P = 0, +-1, 100 GeV tau^-): chi2/ndf < 2 per mode for the charged-energy fraction, hadronic
+and pair masses wherever Pythia implements the same physics. Two kinds of mode differ on
+purpose: pi0 pi0 pi-, where Pythia's current is not Bose symmetric in the two pi0
+(:mod:`~muonbsm.generator.decays.tau_currents_3pi`), and the ``phase_space`` modes, which
+Pythia generates flat in phase space without the V-A lepton tensor (so that, unlike here, their
+distributions do not depend on P); with Pythia's choices the sampler reproduces Pythia. The
+pilots of the accept-reject envelopes are stored (:mod:`~muonbsm.generator.decays.tau_pilots`).
 
 Branching fractions: PDG 2026 fit values from the ``pdg`` package
 (:mod:`~muonbsm.generator.decays.tau_br`, exclusive modes, the remainder on the last mode);
@@ -88,6 +91,9 @@ BRANCHING_RATIOS: NDArray[np.float64] = BRANCHING_FRACTIONS
 N_PRONGS: NDArray[np.int64] = np.array([n_prongs(m.daughters) for m in MODES], dtype=np.int64)
 _NEUTRINOS = (12, 14, 16)
 _PILOT, _SAFETY = 1_000_000, 1.25
+# 2pi- pi+ pi0: the two omega -> pi- pi+ pi0 amplitudes peak together in a region the pilot
+# rarely reaches; with 1.25 a fresh 3e6-candidate sample reached 1.18x the envelope.
+_SAFETY_MODE = {"pi- pi- pi+ pi0 nu_tau": 1.6}
 _CURRENTS = {
     "three_pion": three_pion_current,
     "three_meson_kaon": kaon_current,
@@ -166,7 +172,7 @@ def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float
     ``(1 - |P|) M0 + |P| M1`` bounds it for every |P| <= 1; its mean does not depend on P
     (the P term is odd under the random orientation), and w0 = (w(+1) + w(-1))/2. From a
     fixed-seed pilot run of ``_PILOT`` = 10^6 candidates; the maxima carry a safety factor
-    ``_SAFETY`` = 1.25, and a warning is issued if a weight ever exceeds the envelope (the share
+    ``_SAFETY`` = 1.25 (1.6 for 2pi- pi+ pi0, ``_SAFETY_MODE``), and a warning is issued if a weight ever exceeds the envelope (the share
     of the rate above it is measured by ``benchmarks/tau_decay_speed.py --envelope``). Stored
     pilots are used when they match the sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
     """
@@ -184,7 +190,8 @@ def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float
         w_minus, w_plus = (w_ps * _me_weight(mode, mom, np.full(chunk, s)) for s in (-1.0, 1.0))
         w0 = 0.5 * (w_minus + w_plus)
         m0, m1, total = max(m0, float(np.max(w0))), max(m1, float(np.max(w_minus)), float(np.max(w_plus))), total + float(np.sum(w0))
-    return _SAFETY * m0, _SAFETY * m1, total / (5 * chunk)
+    safety = _SAFETY_MODE.get(mode.name, _SAFETY)
+    return safety * m0, safety * m1, total / (5 * chunk)
 
 
 def rest_frame_decays(code: int, pol: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
@@ -210,7 +217,9 @@ def rest_frame_decays(code: int, pol: NDArray[np.float64], rng: np.random.Genera
         w = w_ps * _me_weight(mode, mom, pol[owner])
         env = (1.0 - np.abs(pol[owner])) * m0 + np.abs(pol[owner]) * m1
         if np.any(w > env):
-            warnings.warn(f"tau mode {code}: weight above the pilot envelope ({np.max(w / env):.3f}x)", stacklevel=2)
+            warnings.warn(f"tau mode {code}: a weight {np.max(w / env):.3f}x the accept-reject envelope; such decays are "
+                          "slightly under-represented (rate share above the envelope: benchmarks/tau_decay_speed.py --envelope)",
+                          stacklevel=2)
         ok = rng.random(n_cand) * env < w
         if shared:
             acc = np.flatnonzero(ok)[: todo.size]
