@@ -22,6 +22,7 @@ stored accept-reject envelope (largest w/envelope, share of the rate above it).
 
     python benchmarks/tau_decay_speed.py --n-pythia 50000 --n-fast 200000 --pol 0 1 -1 [--json out.json]
     python benchmarks/tau_decay_speed.py --envelope 3000000
+    python benchmarks/tau_decay_speed.py --mode-times 20000
 
 Needs ``pip install muonbsm[pythia]``.
 """
@@ -230,6 +231,18 @@ def speed(energy: float, n_fast: int, n_py: int, rng: np.random.Generator) -> tu
     return fast, n_py / (time.perf_counter() - t0)
 
 
+def mode_times(n: int, rng: np.random.Generator) -> list[tuple[int, float, float]]:
+    """(code, time per rest-frame decay [s], BR x time [s]) per mode, after a warm-up call."""
+    out = []
+    for code, mode in enumerate(tau.MODES):
+        tau.rest_frame_decays(code, np.zeros(200), rng)
+        t0 = time.perf_counter()
+        tau.rest_frame_decays(code, np.zeros(n), rng)
+        dt = (time.perf_counter() - t0) / n
+        out.append((code, dt, mode.br * dt))
+    return out
+
+
 def envelope_check(code: int, n: int, rng: np.random.Generator) -> dict[str, float]:
     """Weights of ``n`` fresh candidates (P = 0, +-1) against the stored accept-reject envelope:
     the largest w/envelope and the share of the rate above the envelope, sum (w - env)_+ / sum w
@@ -255,6 +268,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("MUONBSM_CACHE", Path.home() / ".cache" / "muonbsm")) / "tau_pythia")
     parser.add_argument("--reference-only", action="store_true", help="only fill the Pythia cache")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--mode-times", type=int, default=0, metavar="N", help="time N rest-frame decays per mode (P = 0)")
     parser.add_argument("--envelope", type=int, default=0, metavar="N", help="check N fresh candidates per mode and P against the envelope")
     parser.add_argument("--json", type=Path, default=None, help="write the table as JSON")
     parser.add_argument("--seed", type=int, default=1)
@@ -271,6 +285,14 @@ def main() -> None:
         spec.loader.exec_module(module)
         globals()["tau"] = module
     rng = np.random.default_rng(args.seed)
+    if args.mode_times:
+        rows = mode_times(args.mode_times, rng)
+        total = sum(r[2] for r in rows)
+        for code, dt, share in sorted(rows, key=lambda r: -r[2]):
+            print(f"mode {code:2d} {tau.MODES[code].name:34s} BR {100 * tau.MODES[code].br:6.3f} %  {1e6 * dt:8.1f} us/decay  "
+                  f"{100 * share / total:5.1f} % of the inclusive time")
+        print(f"inclusive (BR-weighted, rest frame): {1e6 * total:.2f} us/decay = {1 / total:.3g} decays/s")
+        return
     if args.envelope:
         for code in range(len(tau.MODES)) if args.modes is None else args.modes:
             chk = envelope_check(code, args.envelope, rng)
