@@ -104,75 +104,6 @@ def channels(hadron_ids: tuple[int, ...]) -> tuple[Channel, ...]:
     return tuple(out)
 
 
-@numba.njit(cache=True)
-def _pstar(big: float, m1: float, m2: float) -> float:  # pragma: no cover - compiled
-    lam = (big * big - (m1 + m2) ** 2) * (big * big - (m1 - m2) ** 2)
-    return np.sqrt(max(lam, 0.0)) / (2.0 * big)
-
-
-@numba.njit(cache=True)
-def _mass_pdf(x: float, lo: float, hi: float, m0: float, width: float, fraction: float) -> float:  # pragma: no cover - compiled
-    """Density [GeV^-1] of a mass on [lo, hi]: uniform (width 0) or the mixture of :func:`kinematics.mass_mixture_pdf`."""
-    if width == 0.0:
-        return 1.0 / (hi - lo)
-    gm = m0 * width
-    norm = np.arctan((hi * hi - m0 * m0) / gm) - np.arctan((lo * lo - m0 * m0) / gm)
-    return fraction * 2.0 * x * gm / ((x * x - m0 * m0) ** 2 + gm * gm) / norm + (1.0 - fraction) / (hi - lo)
-
-
-@numba.njit(cache=True)
-def _density_kernel(mom: F64, perms: NDArray[np.int64], res: F64, pair: F64, masses: F64,
-                    edges: F64, density: F64, bw_fraction: float, out: F64) -> None:  # pragma: no cover - compiled
-    """Fill ``out[ev, c]`` with f_c(x) of the module docstring for candidates ``mom`` (n, m + 1, 4).
-
-    ``res[c, j]`` = (mass, width) of the resonance on M_j (width 0: uniform); ``pair[c]`` that of a
-    tree's last pair (width 0: a chain). M_j is the mass of the first j hadrons of the channel's
-    order (M_1 = m_perm0; chain: M_m = Q; tree: M_{m-2} = M_A).
-    """
-    n, n_ch, m = mom.shape[0], perms.shape[0], perms.shape[1]
-    big = np.empty(m)
-    cum = np.empty(4)
-    qv = np.empty(4)
-    for ev in range(n):
-        qv[:] = 0.0
-        for i in range(m):
-            for mu in range(4):
-                qv[mu] += mom[ev, i, mu]
-        q_mass = np.sqrt(max(qv[0] ** 2 - qv[1] ** 2 - qv[2] ** 2 - qv[3] ** 2, 0.0))
-        b = np.searchsorted(edges, q_mass, side="right") - 1
-        g = density[min(max(b, 0), density.size - 1)] / _pstar(M_TAU, q_mass, 0.0)
-        for c in range(n_ch):
-            tree = pair[c, 1] > 0.0
-            k = m - 2 if tree else m
-            big[0] = masses[perms[c, 0]]
-            for mu in range(4):
-                cum[mu] = mom[ev, perms[c, 0], mu]
-            for j in range(1, k):
-                for mu in range(4):
-                    cum[mu] += mom[ev, perms[c, j], mu]
-                big[j] = np.sqrt(max(cum[0] ** 2 - cum[1] ** 2 - cum[2] ** 2 - cum[3] ** 2, 0.0))
-            if not tree:
-                big[m - 1] = q_mass
-            f = g
-            lo = masses[perms[c, 0]]
-            for j in range(1, k):  # split M_{j+1} -> M_j + m_j and the density of M_j (j >= 2)
-                mj = masses[perms[c, j]]
-                f /= _pstar(big[j], big[j - 1], mj)
-                if j >= 2:
-                    f *= _mass_pdf(big[j - 1], lo, big[j] - mj, res[c, j, 0], res[c, j, 1], bw_fraction)
-                lo += mj
-            if tree:
-                b1, b2 = masses[perms[c, m - 2]], masses[perms[c, m - 1]]
-                for mu in range(4):
-                    cum[mu] = mom[ev, perms[c, m - 2], mu] + mom[ev, perms[c, m - 1], mu]
-                m_b = np.sqrt(max(cum[0] ** 2 - cum[1] ** 2 - cum[2] ** 2 - cum[3] ** 2, 0.0))
-                m_a = big[k - 1]
-                f /= _pstar(m_b, b1, b2) * _pstar(q_mass, m_a, m_b)
-                f *= _mass_pdf(m_a, lo, q_mass - b1 - b2, res[c, k, 0], res[c, k, 1], bw_fraction)
-                f *= _mass_pdf(m_b, b1 + b2, q_mass - m_a, pair[c, 0], pair[c, 1], bw_fraction)
-            out[ev, c] = f if np.isfinite(f) else np.inf
-
-
 @dataclass(frozen=True)
 class QTable:
     """Tabulated density of the hadronic mass Q [GeV]: bin edges, cumulative and per-bin density."""
@@ -190,6 +121,90 @@ class QTable:
     def pdf(self, q: F64) -> F64:
         b = np.clip(np.searchsorted(self.edges, q, side="right") - 1, 0, self.density.size - 1)
         return self.density[b]
+
+
+@numba.njit(cache=True)
+def _lam(big: float, m1: float, m2: float) -> float:  # pragma: no cover - compiled
+    """Kallen function lambda(big^2, m1^2, m2^2) [GeV^4], clipped at 0: p* = sqrt(lambda) / (2 big)."""
+    return max((big * big - (m1 + m2) ** 2) * (big * big - (m1 - m2) ** 2), 0.0)
+
+
+@numba.njit(cache=True)
+def _mass_pdf(x: float, lo: float, hi: float, m0: float, width: float, fraction: float) -> tuple[float, float]:  # pragma: no cover - compiled
+    """Density [GeV^-1] of a mass on [lo, hi] as (numerator, denominator): uniform (width 0) or the
+    mixture of :func:`kinematics.mass_mixture_pdf` (one division per channel in the caller)."""
+    if width == 0.0:
+        return 1.0, hi - lo
+    gm = m0 * width
+    norm = np.arctan((hi * hi - m0 * m0) / gm) - np.arctan((lo * lo - m0 * m0) / gm)
+    d = (x * x - m0 * m0) ** 2 + gm * gm
+    return fraction * 2.0 * x * gm * (hi - lo) + (1.0 - fraction) * norm * d, norm * d * (hi - lo)
+
+
+@numba.njit(cache=True)
+def _density_kernel(mom: F64, perms: NDArray[np.int64], res: F64, pair: F64, masses: F64,
+                    edges: F64, density: F64, bw_fraction: float, out: F64) -> None:  # pragma: no cover - compiled
+    """Fill ``out[ev, c]`` with f_c(x) of the module docstring for candidates ``mom`` (n, m + 1, 4).
+
+    ``res[c, j]`` = (mass, width) of the resonance on M_j (width 0: uniform); ``pair[c]`` that of a
+    tree's last pair (width 0: a chain). M_j is the mass of the first j hadrons of the channel's
+    order (M_1 = m_perm0; chain: M_m = Q; tree: M_{m-2} = M_A). Each split contributes
+    p* = sqrt(lambda)/(2 M), so f_c = g_Q prod g_j prod (2 M) / sqrt(prod lambda).
+    """
+    n, n_ch, m = mom.shape[0], perms.shape[0], perms.shape[1]
+    big = np.empty(m)
+    for ev in range(n):
+        q0 = q1 = q2 = q3 = 0.0
+        for i in range(m):
+            q0 += mom[ev, i, 0]
+            q1 += mom[ev, i, 1]
+            q2 += mom[ev, i, 2]
+            q3 += mom[ev, i, 3]
+        q_mass = np.sqrt(max(q0 * q0 - q1 * q1 - q2 * q2 - q3 * q3, 0.0))
+        b = np.searchsorted(edges, q_mass, side="right") - 1
+        g_q = density[min(max(b, 0), density.size - 1)] * 2.0 * M_TAU
+        lam_q = _lam(M_TAU, q_mass, 0.0)
+        for c in range(n_ch):
+            tree = pair[c, 1] > 0.0
+            k = m - 2 if tree else m
+            h = perms[c, 0]
+            big[0] = masses[h]
+            c0, c1, c2, c3 = mom[ev, h, 0], mom[ev, h, 1], mom[ev, h, 2], mom[ev, h, 3]
+            for j in range(1, k):
+                h = perms[c, j]
+                c0 += mom[ev, h, 0]
+                c1 += mom[ev, h, 1]
+                c2 += mom[ev, h, 2]
+                c3 += mom[ev, h, 3]
+                big[j] = np.sqrt(max(c0 * c0 - c1 * c1 - c2 * c2 - c3 * c3, 0.0))
+            if not tree:
+                big[m - 1] = q_mass
+            num, den, lam = g_q, 1.0, lam_q
+            lo = masses[perms[c, 0]]
+            for j in range(1, k):  # split M_{j+1} -> M_j + m_j and the density of M_j (j >= 2)
+                mj = masses[perms[c, j]]
+                lam *= _lam(big[j], big[j - 1], mj)
+                num *= 2.0 * big[j]
+                if j >= 2:
+                    a, d = _mass_pdf(big[j - 1], lo, big[j] - mj, res[c, j, 0], res[c, j, 1], bw_fraction)
+                    num *= a
+                    den *= d
+                lo += mj
+            if tree:
+                h1, h2 = perms[c, m - 2], perms[c, m - 1]
+                b1, b2 = masses[h1], masses[h2]
+                s0, s1 = mom[ev, h1, 0] + mom[ev, h2, 0], mom[ev, h1, 1] + mom[ev, h2, 1]
+                s2, s3 = mom[ev, h1, 2] + mom[ev, h2, 2], mom[ev, h1, 3] + mom[ev, h2, 3]
+                m_b = np.sqrt(max(s0 * s0 - s1 * s1 - s2 * s2 - s3 * s3, 0.0))
+                m_a = big[k - 1]
+                lam *= _lam(m_b, b1, b2) * _lam(q_mass, m_a, m_b)
+                num *= 4.0 * m_b * q_mass
+                a, d = _mass_pdf(m_a, lo, q_mass - b1 - b2, res[c, k, 0], res[c, k, 1], bw_fraction)
+                a2, d2 = _mass_pdf(m_b, b1 + b2, q_mass - m_a, pair[c, 0], pair[c, 1], bw_fraction)
+                num *= a * a2
+                den *= d * d2
+            f = num / (den * np.sqrt(lam))
+            out[ev, c] = f if np.isfinite(f) else np.inf
 
 
 def _channel_arrays(chs: tuple[Channel, ...], m: int) -> tuple[NDArray[np.int64], F64, F64]:
