@@ -253,15 +253,13 @@ def envelope_check(code: int, n: int, rng: np.random.Generator) -> dict[str, flo
     the largest w/envelope and the share of the rate above the envelope, sum (w - env)_+ / sum w
     (the bias of the accept-reject, which accepts such candidates with probability 1)."""
     mode = tau.MODES[code]
-    envelope = tau._max_weight(code)
+    m0, m1, _ = tau._max_weight(code)
     worst, over, total = 0.0, 0.0, 0.0
-    for pol in (0.0, -1.0, 1.0):
+    for pol, env in ((0.0, m0), (-1.0, m1), (1.0, m1)):
         for _ in range(max(n // 200_000, 1)):
             mom, w_ps = tau._proposal(mode, min(n, 200_000), rng)
-            p = np.full(len(w_ps), pol)
-            w = w_ps * tau._me_weight(mode, mom, p)
-            env = envelope.at(mom, p)
-            worst, over, total = max(worst, float(np.max(w / env))), over + float(np.clip(w - env, 0.0, None).sum()), total + float(w.sum())
+            w = w_ps * tau._me_weight(mode, mom, np.full(len(w_ps), pol))
+            worst, over, total = max(worst, float(w.max() / env)), over + float(np.clip(w - env, 0.0, None).sum()), total + float(w.sum())
     return {"max_w_over_envelope": worst, "rate_share_above": over / total}
 
 

@@ -70,7 +70,7 @@ from muonbsm.generator.decays.tau_sampling import QTable, Sampler, build_sampler
 from muonbsm.generator.dirac import minkowski_dot
 from muonbsm.generator.phase_space import boost
 
-__all__ = ["TauMode", "Envelope", "MODES", "BRANCHING_RATIOS", "N_PRONGS", "PDG_EDITION", "rest_frame_decays", "decay_taus"]
+__all__ = ["TauMode", "MODES", "BRANCHING_RATIOS", "N_PRONGS", "PDG_EDITION", "rest_frame_decays", "decay_taus"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ BRANCHING_RATIOS: NDArray[np.float64] = BRANCHING_FRACTIONS
 #: Charged prongs per mode code (K_S stable: :func:`muonbsm.generator.decays.tau_br.n_prongs`).
 N_PRONGS: NDArray[np.int64] = np.array([n_prongs(m.daughters) for m in MODES], dtype=np.int64)
 _NEUTRINOS = (12, 14, 16)
-_PILOT, _SAFETY, _ENV_BINS, _MIN_BIN = 1_000_000, 1.25, 10, 20_000
+_PILOT, _SAFETY = 1_000_000, 1.25
 # 2pi- pi+ pi0: the two omega -> pi- pi+ pi0 amplitudes peak together in a region the pilot
 # rarely reaches; with 1.25 a fresh 3e6-candidate sample reached 1.18x the envelope.
 _SAFETY_MODE = {"pi- pi- pi+ pi0 nu_tau": 1.6}
@@ -164,98 +164,59 @@ def _proposal(mode: TauMode, n: int, rng: np.random.Generator) -> tuple[NDArray,
     return sampler.propose(n, rng)
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """Accept-reject envelope in bins of the hadronic mass Q [GeV] (the invariant mass of all
-    daughters but the last, the nu_tau): bin ``edges``, the maxima ``m0`` at P = 0 and ``m1`` over
-    P = +-1 per bin (safety factor included), the proposal's ``share`` per bin and the ``mean`` weight."""
-
-    edges: NDArray[np.float64]
-    m0: NDArray[np.float64]
-    m1: NDArray[np.float64]
-    share: NDArray[np.float64]
-    mean: float
-
-    def at(self, mom: NDArray[np.float64], pol: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Envelope of candidates ``mom`` (n, k, 4) [GeV] at polarisations ``pol`` (n,)."""
-        b = _bins(self.edges, mom)
-        return (1.0 - np.abs(pol)) * self.m0[b] + np.abs(pol) * self.m1[b]
-
-    def average(self, abs_pol: float) -> float:
-        """Mean envelope of a proposal candidate at |P| = ``abs_pol`` (efficiency = mean / average)."""
-        return float(np.sum(self.share * ((1.0 - abs_pol) * self.m0 + abs_pol * self.m1)))
-
-
-def _bins(edges: NDArray[np.float64], mom: NDArray[np.float64]) -> NDArray[np.intp]:
-    q = kin.invariant_mass(mom[:, :-1].sum(axis=1))
-    return np.clip(np.searchsorted(edges, q, side="right") - 1, 0, edges.size - 2)
-
-
 @lru_cache(maxsize=None)
-def _max_weight(code: int, use_stored: bool = True) -> Envelope:
-    """Envelope of the phase-space x matrix-element weight, per bin of Q.
+def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float]:
+    """Envelope of the phase-space x matrix-element weight: (max at P = 0, max over P = +-1, mean).
 
     The weight is linear in P, w = w0 + P w1 = (1 - |P|) w0 + |P| (w0 +- w1), so
     ``(1 - |P|) M0 + |P| M1`` bounds it for every |P| <= 1; its mean does not depend on P
     (the P term is odd under the random orientation), and w0 = (w(+1) + w(-1))/2. From a
-    fixed-seed pilot run of ``_PILOT`` = 10^6 candidates, in ``_ENV_BINS`` = 10 bins of Q for the
-    modes with two or more hadrons (one bin otherwise); a bin with fewer than ``_MIN_BIN`` = 2e4
-    pilot candidates takes the maximum over all bins. The maxima carry a safety factor
-    ``_SAFETY`` = 1.25 (1.6 for 2pi- pi+ pi0, ``_SAFETY_MODE``), and a warning is issued if a
-    weight ever exceeds the envelope (the share of the rate above it is measured by
-    ``benchmarks/tau_decay_speed.py --envelope``). Stored pilots are used when they match the
-    sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
+    fixed-seed pilot run of ``_PILOT`` = 10^6 candidates; the maxima carry a safety factor
+    ``_SAFETY`` = 1.25 (1.6 for 2pi- pi+ pi0, ``_SAFETY_MODE``), and a warning is issued if a weight ever exceeds the envelope (the share
+    of the rate above it is measured by ``benchmarks/tau_decay_speed.py --envelope``). Stored
+    pilots are used when they match the sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
     """
     stored = tau_pilots.load() if use_stored else None
     if stored is not None:
-        e = {f: stored[f"envelope_{f}_{code}"] for f in ("edges", "m0", "m1", "share", "mean")}
-        return Envelope(e["edges"], e["m0"], e["m1"], e["share"], float(e["mean"]))
+        m0, m1, mean = (float(x) for x in stored[f"envelope_{code}"])
+        return m0, m1, mean
     mode = MODES[code]
     rng = np.random.default_rng(20240 + code)
     sampler = _sampler(code, use_stored)
-    n_bins = 1 if sampler is None else _ENV_BINS
-    edges = np.linspace(float(sampler.masses.sum()), M_TAU, n_bins + 1) if sampler is not None else np.array([0.0, 2.0 * M_TAU])
-    m0, m1, count = np.zeros(n_bins), np.zeros(n_bins), np.zeros(n_bins)
-    total = 0.0
+    m0 = m1 = total = 0.0
     chunk = _PILOT // 5
     for _ in range(5):
         mom, w_ps = kin.nbody_rest(M_TAU, _masses(mode), chunk, rng) if sampler is None else sampler.propose(chunk, rng)
         w_minus, w_plus = (w_ps * _me_weight(mode, mom, np.full(chunk, s)) for s in (-1.0, 1.0))
         w0 = 0.5 * (w_minus + w_plus)
-        b = _bins(edges, mom)
-        np.maximum.at(m0, b, w0)
-        np.maximum.at(m1, b, np.maximum(w_minus, w_plus))
-        count += np.bincount(b, minlength=n_bins)
-        total += float(np.sum(w0))
-    sparse = count < min(_MIN_BIN, _PILOT)
-    m0[sparse], m1[sparse] = m0.max(), m1.max()
+        m0, m1, total = max(m0, float(np.max(w0))), max(m1, float(np.max(w_minus)), float(np.max(w_plus))), total + float(np.sum(w0))
     safety = _SAFETY_MODE.get(mode.name, _SAFETY)
-    return Envelope(edges, safety * m0, safety * m1, count / count.sum(), total / (5 * chunk))
+    return safety * m0, safety * m1, total / (5 * chunk)
 
 
 def rest_frame_decays(code: int, pol: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
     """Unweighted tau^- decays of channel ``code`` at rest, spin axis +z, polarisation ``pol`` (n,).
 
     Returns daughter four-momenta ``(n, k, 4)`` [GeV] in the order of ``MODES[code].daughters``.
-    Accept-reject under the envelope of :func:`_max_weight`, in rounds: each pending decay gets
-    ``1/efficiency`` candidates with its own polarisation and keeps the first accepted one
-    (about 63 % succeed per round); when all pending polarisations are equal they share one pool
-    of candidates, 3 standard deviations more than the expected need, taken in order.
+    Accept-reject under the constant envelope of :func:`_max_weight`, in rounds: each pending
+    decay gets ``1/efficiency`` candidates with its own polarisation and keeps the first accepted
+    one (about 63 % succeed per round); when all pending polarisations are equal they share one
+    pool of candidates, 3 standard deviations more than the expected need, taken in order.
     """
     mode = MODES[code]
-    envelope = _max_weight(code)
+    m0, m1, mean = _max_weight(code)
     n = pol.shape[0]
     out = np.empty((n, len(mode.daughters), 4))
     todo = np.arange(n)
     while todo.size:
         shared = np.all(pol[todo] == pol[todo[0]])
-        ratio = envelope.average(float(np.max(np.abs(pol[todo])))) / envelope.mean  # candidates per decay
-        per = 1 if shared else int(np.ceil(ratio))
-        n_cand = int(np.ceil(todo.size * ratio * (1.0 + 3.0 / np.sqrt(todo.size)))) + 16 if shared else todo.size * per
+        env_max = float(np.max((1.0 - np.abs(pol[todo])) * m0 + np.abs(pol[todo]) * m1))
+        per = 1 if shared else int(np.ceil(env_max / mean))
+        n_cand = int(np.ceil(todo.size * env_max / mean * (1.0 + 3.0 / np.sqrt(todo.size)))) + 16 if shared else todo.size * per
         owner = np.full(n_cand, todo[0]) if shared else np.repeat(todo, per)
         mom, w_ps = _proposal(mode, n_cand, rng)
         w = w_ps * _me_weight(mode, mom, pol[owner])
-        env = envelope.at(mom, pol[owner])
+        env = (1.0 - np.abs(pol[owner])) * m0 + np.abs(pol[owner]) * m1
         if np.any(w > env):
             warnings.warn(f"tau mode {code}: a weight {np.max(w / env):.3f}x the accept-reject envelope; such decays are "
                           "slightly under-represented (rate share above the envelope: benchmarks/tau_decay_speed.py --envelope)",

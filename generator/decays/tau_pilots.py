@@ -57,9 +57,7 @@ def write(path: Path = PILOT_PATH) -> Path:
     tau._max_weight.cache_clear()
     out: dict[str, np.ndarray] = {"digest": np.array(source_digest())}
     for code in range(len(tau.MODES)):
-        env = tau._max_weight(code, use_stored=False)
-        for field in ("edges", "m0", "m1", "share", "mean"):
-            out[f"envelope_{field}_{code}"] = np.asarray(getattr(env, field))
+        out[f"envelope_{code}"] = np.array(tau._max_weight(code, use_stored=False))
         sampler = tau._sampler(code, use_stored=False)
         if sampler is not None:
             out[f"alphas_{code}"] = sampler.alphas

@@ -195,15 +195,14 @@ def test_bad_input_raises(kwargs, match):
 
 
 def test_no_weight_above_pilot_envelope():
-    """The accept-reject envelope (per bin of Q) bounds the weights in a larger sample (P = 0, +-1)."""
+    """The accept-reject envelope bounds the weights in a larger sample (P = 0, +-1)."""
     rng = np.random.default_rng(10)
     for code in (1, 2, 4, 5, 7, 8, 12, 15):
-        envelope = tau._max_weight(code)
-        for pol in (0.0, -1.0, 1.0):
+        m0, m1, _ = tau._max_weight(code)
+        for pol, bound in ((0.0, m0), (-1.0, m1), (1.0, m1)):
             mom, w_ps = tau._proposal(tau.MODES[code], 100_000, rng)
-            p = np.full(100_000, pol)
-            w = w_ps * tau._me_weight(tau.MODES[code], mom, p)
-            assert np.all(w < envelope.at(mom, p))
+            w = w_ps * tau._me_weight(tau.MODES[code], mom, np.full(100_000, pol))
+            assert w.max() < bound
 
 
 def test_per_event_polarisation_is_applied_and_recorded():
@@ -234,6 +233,5 @@ def test_stored_pilots_match_the_sources():
     from muonbsm.generator.decays import tau_pilots
 
     assert tau_pilots.load() is not None, "rebuild with: python -m muonbsm.generator.decays.tau_pilots --write"
-    stored, fresh = tau._max_weight(7), tau._max_weight(7, use_stored=False)
-    for field in ("edges", "m0", "m1", "share", "mean"):  # stored values are the pilot's, bit for bit
-        assert np.array_equal(getattr(stored, field), getattr(fresh, field))
+    m0, m1, mean = tau._max_weight(4)
+    assert (m0, m1, mean) == tau._max_weight(4, use_stored=False)  # stored values are the pilot's, bit for bit

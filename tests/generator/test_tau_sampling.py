@@ -56,3 +56,36 @@ def test_candidates_conserve_momentum_and_masses():
         assert np.allclose(mom.sum(axis=1), [M_TAU, 0.0, 0.0, 0.0], atol=1e-9)
         m2 = mom[..., 0] ** 2 - np.sum(mom[..., 1:] ** 2, axis=-1)
         assert np.allclose(m2, np.array([tau._mass(c) for c in ids]) ** 2, atol=1e-8)
+
+
+@pytest.mark.parametrize("code", [7, 9])  # pi0 pi0 pi-, 2pi- pi+ pi0
+def test_unweighted_decays_follow_the_weighted_proposal(code):
+    """The accept-reject output has the Q spectrum of the weighted candidates (w = |M|^2 / f).
+
+    Independent of any reference generator; it fails for an envelope that varies with the
+    candidate (e.g. per bin of Q without re-weighting the proposal), which biases the output.
+    """
+    rng = np.random.default_rng(50 + code)
+    mode = tau.MODES[code]
+    n = 60_000
+    decays = tau.rest_frame_decays(code, np.zeros(n), rng)
+    mom, w_ps = tau._proposal(mode, 20 * n, rng)
+    w = w_ps * tau._me_weight(mode, mom, np.zeros(len(w_ps)))
+
+    def q_mass(p: np.ndarray) -> np.ndarray:
+        return kin.invariant_mass(p[:, :-1].sum(axis=1))
+
+    edges = np.linspace(tau_sampling_masses(code), M_TAU, 11)
+    h_acc, _ = np.histogram(q_mass(decays), edges)
+    h_w, _ = np.histogram(q_mass(mom), edges, weights=w)
+    h_w2, _ = np.histogram(q_mass(mom), edges, weights=w * w)
+    keep = h_acc >= 10
+    p_w = h_w / h_w.sum()
+    var = h_acc * (1 - h_acc / n) + n**2 * h_w2 / h_w.sum() ** 2
+    chi2 = float(np.sum((h_acc - n * p_w)[keep] ** 2 / var[keep]))
+    assert chi2 < 30.0, f"chi2 = {chi2:.1f} for {keep.sum()} bins"
+
+
+def tau_sampling_masses(code: int) -> float:
+    """Sum of the hadron masses of a mode [GeV] (the lower end of Q)."""
+    return float(sum(tau._mass(c) for c in tau.MODES[code].daughters[:-1]))
