@@ -131,14 +131,19 @@ def _to_fixed(counts, ids, moms, daughters: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def fast_sample(code: int, n: int, pol: float, energy: float, rng: np.random.Generator) -> np.ndarray:
-    """n decays of one mode, tau^- of ``energy`` GeV along +z (spin axis): (n, k, 4) lab momenta."""
-    rest = tau.rest_frame_decays(code, np.full(n, pol), rng)
+def _boost_z(rest: np.ndarray, energy: float) -> np.ndarray:
+    """Rest-frame momenta (n, k, 4) boosted to a tau^- of ``energy`` GeV along +z."""
     gamma, bg = energy / M_TAU, np.sqrt(energy**2 - M_TAU**2) / M_TAU
     lab = rest.copy()
     lab[..., 0] = gamma * rest[..., 0] + bg * rest[..., 3]
     lab[..., 3] = bg * rest[..., 0] + gamma * rest[..., 3]
     return lab
+
+
+def fast_sample(code: int, n: int, pol: float, energy: float, rng: np.random.Generator) -> np.ndarray:
+    """n decays of one mode, tau^- of ``energy`` GeV along +z (spin axis): (n, k, 4) lab momenta."""
+    rest = tau.rest_frame_decays(code, np.full(n, pol), rng)
+    return _boost_z(rest, energy)
 
 
 def fast_sample_pythia_form_3pi(code: int, n: int, pol: float, energy: float, rng: np.random.Generator) -> np.ndarray:
@@ -167,11 +172,7 @@ def fast_sample_flat(code: int, n: int, energy: float, rng: np.random.Generator)
         mom, w = tau.kin.nbody_rest(M_TAU, masses, 4 * n, rng)
         out.append(mom[rng.random(w.size) * w.max() * 1.05 < w])
     rest = np.concatenate(out)[:n]
-    gamma, bg = energy / M_TAU, np.sqrt(energy**2 - M_TAU**2) / M_TAU
-    lab = rest.copy()
-    lab[..., 0] = gamma * rest[..., 0] + bg * rest[..., 3]
-    lab[..., 3] = bg * rest[..., 0] + gamma * rest[..., 3]
-    return lab
+    return _boost_z(rest, energy)
 
 
 def _mass(p: np.ndarray) -> np.ndarray:

@@ -118,10 +118,6 @@ class QTable:
         q = self.edges[b] + (u - self.cdf[b]) / (self.cdf[b + 1] - self.cdf[b]) * (self.edges[b + 1] - self.edges[b])
         return q, self.density[b]
 
-    def pdf(self, q: F64) -> F64:
-        b = np.clip(np.searchsorted(self.edges, q, side="right") - 1, 0, self.density.size - 1)
-        return self.density[b]
-
 
 @numba.njit(cache=True)
 def _lam(big: float, m1: float, m2: float) -> float:  # pragma: no cover - compiled
