@@ -34,6 +34,7 @@ __all__ = [
     "two_body_momentum",
     "invariant_mass",
     "rotate_z_to",
+    "rest_to_lab",
     "unit_vectors",
     "isotropic_unit_vectors",
     "two_body_rest",
@@ -104,6 +105,41 @@ def rotate_z_to(v: F64, direction: F64) -> F64:
         spatial[...] = np.einsum("nij,nj->ni", rot, spatial)
     else:
         spatial[...] = np.einsum("nij,nkj->nki", rot, spatial)
+    return out
+
+
+@numba.njit(cache=True)
+def _rest_to_lab_kernel(rest: F64, parent: F64, out: F64) -> None:  # pragma: no cover - compiled
+    """Boost along z by the parent's beta gamma, then the rotation of :func:`rotate_z_to`."""
+    n, k = rest.shape[0], rest.shape[1]
+    for ev in range(n):
+        px, py, pz = parent[ev, 1], parent[ev, 2], parent[ev, 3]
+        pabs = np.sqrt(px * px + py * py + pz * pz)
+        mass = np.sqrt(max(parent[ev, 0] ** 2 - pabs * pabs, 0.0))
+        gamma, bg = parent[ev, 0] / mass, pabs / mass
+        dx, dy, dz = (px / pabs, py / pabs, pz / pabs) if pabs > 0.0 else (0.0, 0.0, 1.0)
+        sin_t = np.sqrt(dx * dx + dy * dy)
+        ux, uy = (-dy / sin_t, dx / sin_t) if sin_t > 1e-15 else (1.0, 0.0)
+        cos_t = dz if sin_t > 1e-15 else np.sign(dz)
+        c1 = 1.0 - cos_t
+        for j in range(k):
+            e, x, y, z = rest[ev, j, 0], rest[ev, j, 1], rest[ev, j, 2], rest[ev, j, 3]
+            e, z = gamma * e + bg * z, gamma * z + bg * e
+            out[ev, j, 0] = e
+            out[ev, j, 1] = (cos_t + ux * ux * c1) * x + ux * uy * c1 * y + uy * sin_t * z
+            out[ev, j, 2] = ux * uy * c1 * x + (cos_t + uy * uy * c1) * y - ux * sin_t * z
+            out[ev, j, 3] = -uy * sin_t * x + ux * sin_t * y + cos_t * z
+
+
+def rest_to_lab(rest: F64, parent: F64) -> F64:
+    """Four-momenta ``rest`` ``(n, k, 4)`` [GeV], given in the rest frame of ``parent`` ``(n, 4)``
+    with +z along its flight direction (helicity frame), in the frame of ``parent``.
+
+    Equal to ``boost(rotate_z_to(rest, flight_directions(parent)), parent)``: the boost along z by
+    beta gamma = |p|/M, then the rotation of +z onto the flight direction (one pass, numba).
+    """
+    out = np.empty_like(rest, dtype=np.float64)
+    _rest_to_lab_kernel(np.ascontiguousarray(rest, dtype=np.float64), np.ascontiguousarray(parent, dtype=np.float64), out)
     return out
 
 
@@ -237,16 +273,22 @@ def nbody_rest(
     return chain_rest(inter, masses, rng), weight
 
 
-def chain_rest(inter: F64, masses: F64, rng: np.random.Generator) -> F64:
+def chain_rest(inter: F64, masses: F64, rng: np.random.Generator, cos_relative: F64 | None = None) -> F64:
     """Randomly oriented GENBOD momenta ``(n, k, 4)`` [GeV] from given sub-system masses.
 
     ``inter`` ``(n, k)`` [GeV] holds the invariant mass of daughters 0..i in column i (column 0
     is ``masses[0]``, column k-1 the parent's mass, per event); the momenta are in the parent
-    rest frame, daughters in the order of ``masses`` ``(k,)``.
+    rest frame, daughters in the order of ``masses`` ``(k,)``. Every split is isotropic, except
+    that ``cos_relative`` ``(n,)``, if given, fixes the cosine of the angle between daughters k-3
+    and k-2 in the rest frame of daughters 0..k-3 (split k-3 measured from the direction of
+    split k-2, azimuth uniform).
     """
     n, k = inter.shape
     cos_t = rng.uniform(-1.0, 1.0, (n, k - 1))
     phi = rng.uniform(0.0, 2.0 * np.pi, (n, k - 1))
+    if cos_relative is not None:
+        u = rotate_z_to(unit_vectors(cos_relative, phi[:, k - 4]), unit_vectors(cos_t[:, k - 3], phi[:, k - 3]))
+        cos_t[:, k - 4], phi[:, k - 4] = u[:, 2], np.arctan2(u[:, 1], u[:, 0])
     out = np.empty((n, k, 4))
     _genbod_kernel(np.ascontiguousarray(inter), np.asarray(masses, dtype=np.float64), cos_t, phi, out)
     return out

@@ -68,7 +68,6 @@ from muonbsm.generator.decays.tau_currents_multipion import five_pion_current, f
 from muonbsm.generator.decays import tau_pilots
 from muonbsm.generator.decays.tau_sampling import QTable, Sampler, build_sampler, channels
 from muonbsm.generator.dirac import minkowski_dot
-from muonbsm.generator.phase_space import boost
 
 __all__ = ["TauMode", "MODES", "BRANCHING_RATIOS", "N_PRONGS", "PDG_EDITION", "rest_frame_decays", "decay_taus"]
 
@@ -91,9 +90,6 @@ BRANCHING_RATIOS: NDArray[np.float64] = BRANCHING_FRACTIONS
 N_PRONGS: NDArray[np.int64] = np.array([n_prongs(m.daughters) for m in MODES], dtype=np.int64)
 _NEUTRINOS = (12, 14, 16)
 _PILOT, _SAFETY = 1_000_000, 1.25
-# 2pi- pi+ pi0: the two omega -> pi- pi+ pi0 amplitudes peak together in a region the pilot
-# rarely reaches; with 1.25 a fresh 3e6-candidate sample reached 1.18x the envelope.
-_SAFETY_MODE = {"pi- pi- pi+ pi0 nu_tau": 1.6}
 _CURRENTS = {
     "three_pion": three_pion_current,
     "three_meson_kaon": kaon_current,
@@ -172,7 +168,7 @@ def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float
     ``(1 - |P|) M0 + |P| M1`` bounds it for every |P| <= 1; its mean does not depend on P
     (the P term is odd under the random orientation), and w0 = (w(+1) + w(-1))/2. From a
     fixed-seed pilot run of ``_PILOT`` = 10^6 candidates; the maxima carry a safety factor
-    ``_SAFETY`` = 1.25 (1.6 for 2pi- pi+ pi0, ``_SAFETY_MODE``), and a warning is issued if a weight ever exceeds the envelope (the share
+    ``_SAFETY`` = 1.25, and a warning is issued if a weight ever exceeds the envelope (the share
     of the rate above it is measured by ``benchmarks/tau_decay_speed.py --envelope``). Stored
     pilots are used when they match the sources (:mod:`~muonbsm.generator.decays.tau_pilots`).
     """
@@ -190,8 +186,7 @@ def _max_weight(code: int, use_stored: bool = True) -> tuple[float, float, float
         w_minus, w_plus = (w_ps * _me_weight(mode, mom, np.full(chunk, s)) for s in (-1.0, 1.0))
         w0 = 0.5 * (w_minus + w_plus)
         m0, m1, total = max(m0, float(np.max(w0))), max(m1, float(np.max(w_minus)), float(np.max(w_plus))), total + float(np.sum(w0))
-    safety = _SAFETY_MODE.get(mode.name, _SAFETY)
-    return safety * m0, safety * m1, total / (5 * chunk)
+    return _SAFETY * m0, _SAFETY * m1, total / (5 * chunk)
 
 
 def rest_frame_decays(code: int, pol: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
@@ -288,7 +283,6 @@ def decay_taus(
     n_tot = int(counts.sum())
     flat_p, flat_pdg = np.empty((n_tot, 4)), np.empty(n_tot, dtype=np.int64)
     flat_mother, flat_status = np.repeat(mother_index, counts).astype(np.int64), np.ones(n_tot, dtype=np.int64)
-    direction = kin.flight_directions(parent)
     for code in np.unique(mode):
         idx = np.flatnonzero(mode == code)
         daughters = np.array(MODES[code].daughters)
@@ -297,7 +291,7 @@ def decay_taus(
         rest[anti, :, 1:] *= -1.0  # CP image for tau+
         ids = np.where(anti[:, None], -daughters[None, :], daughters[None, :])
         ids = np.where(np.isin(np.abs(ids), (22, 111, 130, 310)), np.abs(ids), ids)  # self-conjugate
-        lab = boost(kin.rotate_z_to(rest, direction[idx]), parent[idx])
+        lab = kin.rest_to_lab(rest, parent[idx])
         k0 = np.abs(ids) == 311
         ids[k0] = np.where(rng.random(int(k0.sum())) < 0.5, 310, 130)
         pos = offsets[idx][:, None] + np.arange(len(daughters))

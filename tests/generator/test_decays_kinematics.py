@@ -59,6 +59,32 @@ def test_rotate_z_to_maps_axis():
     assert np.allclose(rot[..., 0], v[..., 0])
 
 
+def test_rest_to_lab_by_hand():
+    """Helicity-frame momenta to the lab: a forward daughter (+z at rest) flies along the parent with
+    |p| = gamma (p* + beta E*), a daughter at rest moves with the parent's velocity; parents along
+    -z, +z, at rest and oblique; equal to a rotation followed by a boost."""
+    rng = np.random.default_rng(8)
+    m_par, p_star, m_d = 1.777, 0.5, 0.14
+    e_star = np.hypot(p_star, m_d)
+    d = rng.normal(size=(50, 3))
+    d[0], d[1], d[2] = [0, 0, -1.0], [0, 0, 4.0], [0, 0, 1.0]  # d[2]: at rest, +z stays +z
+    pabs = rng.uniform(0.0, 200.0, 50)
+    pabs[2] = 0.0
+    d_hat = d / np.linalg.norm(d, axis=1, keepdims=True)
+    parent = np.column_stack([np.hypot(pabs, m_par), pabs[:, None] * d_hat])
+    rest = np.zeros((50, 3, 4))
+    rest[:, 0] = [e_star, 0.0, 0.0, p_star]
+    rest[:, 1] = [m_d, 0.0, 0.0, 0.0]
+    rest[:, 2, 1:] = rng.normal(size=(50, 3))
+    rest[:, 2, 0] = np.hypot(np.linalg.norm(rest[:, 2, 1:], axis=1), m_d)
+    lab = kin.rest_to_lab(rest, parent)
+    gamma, beta = parent[:, 0] / m_par, pabs / parent[:, 0]
+    assert np.allclose(lab[:, 0, 1:], (gamma * (p_star + beta * e_star))[:, None] * d_hat, atol=1e-9)
+    assert np.allclose(lab[:, 1], parent * m_d / m_par, atol=1e-12)
+    reference = boost(kin.rotate_z_to(rest, parent[:, 1:]), parent)
+    assert np.allclose(lab, reference, rtol=1e-12, atol=1e-9)
+
+
 def test_nbody_rest_conservation_and_flat_dalitz():
     """GENBOD weights give a uniform Dalitz plot (flat 3-body phase space)."""
     rng = np.random.default_rng(4)

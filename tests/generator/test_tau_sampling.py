@@ -24,13 +24,14 @@ def _observable(mom: np.ndarray) -> np.ndarray:
     return 1.0 + (q[:, 0] - q[:, 3]) ** 2 + mom[:, 0, 0]
 
 
-@pytest.mark.parametrize("code", [10, 11, 14])  # pi- 3pi0 (a1 -> rho pi chains), five pions (omega rho trees), K pi pi0
+@pytest.mark.parametrize("code", [9, 10, 11, 14])  # 2pi- pi+ pi0 (omega omega), pi- 3pi0 (a1 -> rho pi), five pions (omega rho trees), K pi pi0
 def test_every_channel_density_is_normalised(code):
     mode = tau.MODES[code]
     ids = mode.daughters[:-1]
     masses = np.array([tau._mass(c) for c in ids])
     chs = tau_sampling.channels(ids)
     assert any(ch.pair for ch in chs) == (code == 11)
+    assert any(ch.cross for ch in chs) == (code == 9)
     rng = np.random.default_rng(30 + code)
     table = tau._sampler(code).table
     n = 100_000
@@ -40,19 +41,20 @@ def test_every_channel_density_is_normalised(code):
     volume = (M_TAU - full.sum()) ** (k - 2) / math.factorial(k - 2)
     ref = w_flat * _observable(flat) * volume  # the sorted uniform masses have density 1/volume
     for c, ch in enumerate(chs):
-        mom = tau_sampling._sample_channel(ch, table, masses, n, rng)
+        mom = tau_sampling._sample_channel(ch, table.sample(c, n, rng), masses, rng)
         est = _observable(mom) / tau_sampling._channel_densities(chs, table, masses, mom)[:, c]
         err = np.hypot(est.std() / np.sqrt(n), ref.std() / np.sqrt(ref.size))
         assert est.mean() == pytest.approx(ref.mean(), abs=4.5 * err), f"channel {c}: {ch}"
 
 
-def test_candidates_conserve_momentum_and_masses():
+@pytest.mark.parametrize("code", [9, 11])  # chains with cross masses, trees
+def test_candidates_conserve_momentum_and_masses(code):
     """Tree and chain candidates: on-shell daughters that sum to the tau at rest."""
     rng = np.random.default_rng(3)
-    sampler = tau._sampler(11)
-    ids = tau.MODES[11].daughters
-    for ch in sampler.channels:
-        mom = tau_sampling._sample_channel(ch, sampler.table, sampler.masses, 2000, rng)
+    sampler = tau._sampler(code)
+    ids = tau.MODES[code].daughters
+    for c, ch in enumerate(sampler.channels):
+        mom = tau_sampling._sample_channel(ch, sampler.table.sample(c, 2000, rng), sampler.masses, rng)
         assert np.allclose(mom.sum(axis=1), [M_TAU, 0.0, 0.0, 0.0], atol=1e-9)
         m2 = mom[..., 0] ** 2 - np.sum(mom[..., 1:] ** 2, axis=-1)
         assert np.allclose(m2, np.array([tau._mass(c) for c in ids]) ** 2, atol=1e-8)
