@@ -23,13 +23,6 @@ of a candidate x under channel c is
 .. math:: f_c(x) = \frac{g_{c,Q}(Q)\prod_j g_{c,j}(M_j \mid \mathrm{bounds})}{\prod_{\rm splits} p^*(x)},
           \qquad f(x) = \sum_c \alpha_c f_c(x),
 
-*Cross mass* (two omegas sharing pi+ pi0 in 2pi- pi+ pi0, where both amplitudes peak together): a
-chain (h_1 h_2) h_a -> M_mid, then M_mid h_b -> Q, whose third mass m_x = m(h_1 h_2 h_b) is
-linear in the decay angle: in the M_mid rest frame
-s_x = Q^2 + m_a^2 - 2 (M_mid + E_b) E_a + 2 p_a p_b cos(theta_ab). The channel draws m_x from
-the omega mixture on the range that cos(theta_ab) in [-1, 1] allows and sets the angle from it,
-which multiplies f_c by g(cos)/(1/2) = 2 p_a p_b g_x(m_x) / m_x.
-
 and its weight is 1/f(x), so that candidates weighted by w |M|^2 follow the decay distribution for
 any channel mixture (tested: E_c[h/f_c] equals the flat phase-space integral of h for every
 channel). The alpha_c start at 15 % flat and equal shares and the Q tables from the weights of a
@@ -38,6 +31,14 @@ the variance-reducing alpha_c <- alpha_c sqrt(<f_c w^2 / f>) (Kleiss & Pittau, C
 Commun. 83 (1994) 141; floor 2 %) and refill each channel's Q table with the weights w alpha_c f_c / f
 of the rate it samples (85 % histogram, 15 % uniform). The densities of all channels are evaluated
 by one numba kernel (:func:`_density_kernel`).
+
+*Cross mass*, for two resonances that share hadrons and peak together (two omegas sharing
+pi+ pi0 in 2pi- pi+ pi0, two rhos sharing a pion in three pions): a chain ending in
+M_low h_a -> M_mid, M_mid h_b -> Q, whose mass m_x of all hadrons but h_a (omega: h_1 h_2 h_b,
+rho: h_1 h_b) is linear in the decay angle: in the M_mid rest frame
+s_x = Q^2 + m_a^2 - 2 (M_mid + E_b) E_a + 2 p_a p_b cos(theta_ab). The channel draws m_x from
+the resonance's mixture on the range that cos(theta_ab) in [-1, 1] allows and sets the angle from it,
+which multiplies f_c by g(cos)/(1/2) = 2 p_a p_b g_x(m_x) / m_x.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def _density_kernel(mom: F64, perms: NDArray[np.int64], res: F64, pair: F64, cro
     tree's last pair (width 0: a chain); ``cross[c]`` that of a chain's cross mass (width 0: none).
     M_j is the mass of the first j hadrons of the channel's order (M_1 = m_perm0; chain: M_m = Q;
     tree: M_{m-2} = M_A). Each split contributes p* = sqrt(lambda)/(2 M), so
-    f_c = g_Q prod g_j prod (2 M) / sqrt(prod lambda), times 2 p_a p_b g_x(m_x) / m_x for a cross mass.
+    f_c = g_{c,Q} prod g_j prod (2 M) / sqrt(prod lambda), times 2 p_a p_b g_x(m_x) / m_x for a cross mass.
     """
     n, n_ch, m = mom.shape[0], perms.shape[0], perms.shape[1]
     big = np.empty(m)
