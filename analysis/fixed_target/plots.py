@@ -107,8 +107,10 @@ def _draw_bands(ax: Axes, m: np.ndarray, thetas: Sequence[float], relic: bool) -
         lo, hi = amu_band(m, th * math.pi)
         color = cmap(j / max(len(thetas) - 1, 1))
         ax.fill_between(m, lo, hi, color=color, alpha=0.7, lw=0, label=f"(g-2) 2 sigma, theta = {th:g} pi")
-        ax.fill_between(m, hi, 1e4, color=color, alpha=0.06, lw=0,
-                        label="above each band: Delta a_mu beyond 2 sigma" if j == 0 else None)
+        ax.fill_between(m, hi, 1e4, color=color, alpha=0.06, lw=0)
+    # legend swatch of the stacked shading above all bands (alpha of len(thetas) layers of 0.06)
+    ax.fill_between([], [], color=cmap(0.5), alpha=1.0 - 0.94 ** len(thetas), lw=0,
+                    label="above a band: Delta a_mu beyond 2 sigma (darker: above more bands)")
     if relic:
         line = relic_line(m)
         ax.fill_between(m, 1e-4, line, color="0.7", alpha=0.5, lw=0, label="DM overproduced (g_chi = 1, m_a = 3 m_chi)")
