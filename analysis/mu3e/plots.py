@@ -1,8 +1,9 @@
 r"""Figures of the Mu3e analysis (Knapen, Langhoff, Opferkuch, Redigolo, arXiv:2311.17913, Figs. 4-7).
 
 * :func:`plot_distributions_2d`: normalised 2D distributions of two variables for signal and
-  background side by side (the variables of Fig. 4, binned as in the likelihood);
-* :func:`plot_variable`: normalised 1D distributions of one variable for several samples (Fig. 4);
+  background side by side (the variables of Fig. 4, ``hist.Hist`` binned as in the likelihood);
+* :func:`plot_variable`: normalised 1D distributions of one variable for several samples
+  (``hist.Hist``, Fig. 4);
 * :func:`plot_gain`: gain in BR reach (bump hunt / angular) versus ``m_X``, with MC-error bars (Fig. 5);
 * :func:`plot_reach`: coupling reach versus ``m_X`` with MC-error bands, filled bands (e.g.
   (g-2)_mu), published limits as shaded excluded regions and a published projection as a
@@ -21,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import hist
 import matplotlib as mpl
 import mplhep
 import numpy as np
@@ -32,7 +34,7 @@ from numpy.typing import NDArray
 
 from muonbsm.analysis.mu3e.existing_limits import LimitCurve
 
-__all__ = ["ReachBand", "caption", "plot_distributions_2d", "plot_variable", "plot_gain", "plot_reach"]
+__all__ = ["ReachBand", "caption", "effective_events", "plot_distributions_2d", "plot_variable", "plot_gain", "plot_reach"]
 
 Array = NDArray[np.float64]
 _MEV = 1e3
@@ -95,63 +97,64 @@ def _finish(fig: Figure, path: str | Path | None) -> Figure:
     return fig
 
 
+def effective_events(h: hist.Hist) -> float:
+    """Effective number of MC events of a weighted histogram, (sum w)^2 / sum w^2 (Kish); the
+    sum of the contents for a storage without variances."""
+    total, var = float(np.sum(h.values())), h.variances()
+    s2 = float(np.sum(var)) if var is not None else 0.0
+    return total * total / s2 if s2 > 0 else total
+
+
 def plot_distributions_2d(
-    signal: tuple[NDArray, NDArray],
-    signal_weight: NDArray,
-    background: tuple[NDArray, NDArray],
-    background_weight: NDArray,
-    ranges: tuple[tuple[float, float], tuple[float, float]],
-    bins: tuple[int, int] = (30, 30),
-    labels: tuple[str, str] = ("", ""),
+    signal: hist.Hist,
+    background: hist.Hist,
     titles: tuple[str, str] = ("signal", "background"),
     path: str | Path | None = None,
     log_z: bool = False,
     info: str = "",
 ) -> Figure:
-    """Unit-normalised 2D histograms of ``(var1, var2)`` for signal (left) and background (right).
+    """Unit-normalised 2D histograms for signal (left) and background (right).
 
-    ``log_z`` draws the bin contents on a logarithmic colour scale over at most six decades
-    (empty bins blank); ``info`` is a caption line (:func:`caption`) above the left panel,
-    the panel titles name the samples and their numbers of MC events.
+    ``signal`` and ``background`` are 2D ``hist.Hist`` (weighted storage, e.g. from
+    :func:`muonbsm.analysis.stats.likelihood.histogram_2d` or ``BinnedModel.histograms()``);
+    the axis labels are theirs. ``log_z`` draws the bin contents on a logarithmic colour scale
+    over at most six decades (empty bins blank); ``info`` is a caption line (:func:`caption`)
+    above the panels; the panel titles name the samples and their effective MC events
+    (:func:`effective_events`).
     """
     with mpl.rc_context(mplhep.style.ROOT):
         fig = _figure(2, height=7.0)
-        for ax, (x, y), w, title in zip(fig.axes, (signal, background), (signal_weight, background_weight), titles):
-            h, ex, ey = np.histogram2d(np.asarray(x), np.asarray(y), bins=bins, range=ranges, weights=np.asarray(w))
+        for ax, hh, title in zip(fig.axes, (signal, background), titles):
+            h = np.asarray(hh.values(), dtype=np.float64)
             total = h.sum()
             h = h / total if total > 0 else h
             norm = LogNorm(vmin=max(h[h > 0].min(), 1e-6 * h.max()), vmax=h.max()) if log_z and np.any(h > 0) else None
-            mesh = ax.pcolormesh(ex, ey, np.where(h > 0, h, np.nan).T if log_z else h.T, cmap="viridis", norm=norm)
+            mesh = ax.pcolormesh(hh.axes[0].edges, hh.axes[1].edges, np.where(h > 0, h, np.nan).T if log_z else h.T,
+                                 cmap="viridis", norm=norm)
             fig.colorbar(mesh, ax=ax, label="fraction per bin")
-            ax.set_xlabel(labels[0])
-            ax.set_ylabel(labels[1])
-            ax.set_title(f"{title} ({len(np.asarray(x)):,} MC events)", fontsize=14)
+            ax.set_xlabel(hh.axes[0].label)
+            ax.set_ylabel(hh.axes[1].label)
+            ax.set_title(f"{title} ({effective_events(hh):,.0f} effective MC events)", fontsize=14)
         if info:
             fig.suptitle(info, fontsize=13)
     return _finish(fig, path)
 
 
-def plot_variable(
-    samples: Mapping[str, tuple[NDArray, NDArray]],
-    bins: int,
-    value_range: tuple[float, float],
-    xlabel: str,
-    path: str | Path | None = None,
-    info: str = "",
-) -> Figure:
-    """Unit-normalised 1D step histograms of one variable; ``samples`` maps label -> (values, weights).
+def plot_variable(samples: Mapping[str, hist.Hist], path: str | Path | None = None, info: str = "") -> Figure:
+    """Unit-normalised 1D step histograms of one variable; ``samples`` maps label -> 1D ``hist.Hist``
+    with weighted storage (the x label is the first histogram's axis label).
 
-    Each histogram carries its weighted MC error as a shaded band."""
+    Each histogram carries its weighted MC error, sqrt(sum w^2) / sum w per bin, as error bars;
+    the legend gives its effective MC events (:func:`effective_events`)."""
     with mpl.rc_context(mplhep.style.ROOT):
         fig = _figure(width=11.0)
         ax = fig.axes[0]
-        for label, (x, w) in samples.items():
-            x, w = np.asarray(x), np.asarray(w)
-            h, edges = np.histogram(x, bins=bins, range=value_range, weights=w)
-            var, _ = np.histogram(x, bins=bins, range=value_range, weights=w**2)
-            total = h.sum() if h.sum() > 0 else 1.0
-            mplhep.histplot(h / total, edges, yerr=np.sqrt(var) / total, ax=ax, label=f"{label} ({x.size:,} MC events)")
-        ax.set_xlabel(xlabel)
+        for label, h in samples.items():
+            values, var = h.values(), h.variances()
+            total = float(values.sum()) if values.sum() > 0 else 1.0
+            mplhep.histplot(values / total, h.axes[0].edges, yerr=None if var is None else np.sqrt(var) / total, ax=ax,
+                            label=f"{label} ({effective_events(h):,.0f} effective MC events)")
+        ax.set_xlabel(next(iter(samples.values())).axes[0].label if samples else "")
         ax.set_ylabel("fraction per bin")
         _caption(ax, info)
         ax.legend(**_LEGEND)

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from muonbsm.analysis.stats.bands import band_from_unit
+from muonbsm.analysis.stats.likelihood import histogram_2d
 from muonbsm.cards import MU3E_REACH, read_toml
 from muonbsm.generator.processes.registry import COUPLINGS
 from muonbsm.schema import validate
@@ -238,9 +239,9 @@ def write_plots(rows: list[dict], card: ReachCard, dists: Sequence[tuple] = ()) 
             vs, vb = paired_variables(sig, m, (a, b, "m_ee")), paired_variables(bkg, m, (a, b, "m_ee"))
             ins, inb = in_window(vs["m_ee"], m, hw), in_window(vb["m_ee"], m, hw)
             path = d / f"dist_{spec.name}_{m * 1e3:.0f}MeV_{pair.replace(',', '')}.png"
-            plot_distributions_2d((vs[a][ins], vs[b][ins]), sig.weight[ins], (vb[a][inb], vb[b][inb]), bkg.weight[inb],
-                                  (VARIABLE_RANGES[a], VARIABLE_RANGES[b]), (card.analysis.bins,) * 2,
-                                  (_LABELS.get(a, a), _LABELS.get(b, b)),
+            binning = ((VARIABLE_RANGES[a], VARIABLE_RANGES[b]), (card.analysis.bins,) * 2, (_LABELS.get(a, a), _LABELS.get(b, b)))
+            plot_distributions_2d(histogram_2d((vs[a][ins], vs[b][ins]), sig.weight[ins], *binning),
+                                  histogram_2d((vb[a][inb], vb[b][inb]), bkg.weight[inb], *binning),
                                   (f"{spec.label or spec.name}, {m * 1e3:.0f} MeV", "IC background"), path, log_z=True).clf()
             out.append(path)
     return out

@@ -41,6 +41,7 @@ __all__ = [
     "BinnedModel",
     "DropReport",
     "fill_2d",
+    "histogram_2d",
     "kept_bins",
     "drop_sparse_bins",
     "q_poisson",
@@ -123,15 +124,38 @@ class DropReport:
     signal_fraction_dropped: float
 
 
-def _histogram(x: Array, y: Array, w: Array, axes: Sequence[hist.axis.Regular]) -> tuple[Array, Array, NDArray[np.int64]]:
-    """Weighted sum, sum of w^2 and count of non-zero-weight entries, each flattened."""
+def _axes(ranges: tuple[tuple[float, float], tuple[float, float]], bins: tuple[int, int],
+          labels: tuple[str, str] = ("", "")) -> list[hist.axis.Regular]:
+    if len(bins) != 2 or min(bins) < 1:
+        raise ValueError(f"bins must be two positive integers, got {bins}")
+    return [hist.axis.Regular(int(n), float(lo), float(hi), underflow=False, overflow=False, label=label)
+            for n, (lo, hi), label in zip(bins, ranges, labels)]
+
+
+def histogram_2d(values: tuple[NDArray, NDArray], weight: NDArray, ranges: tuple[tuple[float, float], tuple[float, float]],
+                 bins: tuple[int, int] = (30, 30), labels: tuple[str, str] = ("", "")) -> hist.Hist:
+    """Weighted ``hist.Hist`` (sum of w, sum of w^2) of ``(var1, var2)`` binned as :func:`fill_2d`
+    bins them: ``ranges``, ``bins`` per variable, values at an upper edge in the last bin; axis
+    ``labels`` for plots (:func:`muonbsm.analysis.mu3e.plots.plot_distributions_2d`)."""
+    return _weighted(values, np.asarray(weight, dtype=np.float64), _axes(ranges, bins, labels))
+
+
+def _weighted(values: tuple[NDArray, NDArray], w: Array, axes: Sequence[hist.axis.Regular]) -> hist.Hist:
     h = hist.Hist(*axes, storage=hist.storage.Weight())
-    h.fill(x, y, weight=w)
+    h.fill(*_fold_upper(values, axes), weight=w)
+    return h
+
+
+def _histogram(values: tuple[NDArray, NDArray], w: Array, axes: Sequence[hist.axis.Regular]) -> tuple[Array, Array, NDArray[np.int64]]:
+    """Weighted sum, sum of w^2 and count of non-zero-weight entries, each flattened."""
+    h = _weighted(values, w, axes)
+    x, y = _fold_upper(values, axes)
     c = hist.Hist(*axes, storage=hist.storage.Int64())
     nz = w != 0
     c.fill(x[nz], y[nz])
-    v = h.view()
-    return v["value"].ravel().copy(), v["variance"].ravel().copy(), c.view().ravel().astype(np.int64)
+    var = h.variances()
+    assert var is not None  # weighted storage
+    return h.values().ravel().copy(), var.ravel().copy(), c.view().ravel().astype(np.int64)
 
 
 def _fold_upper(values: tuple[NDArray, NDArray], axes: Sequence[hist.axis.Regular]) -> tuple[Array, Array]:
@@ -180,16 +204,13 @@ def fill_2d(
     """
     if n_decays <= 0:
         raise ValueError(f"n_decays must be > 0, got {n_decays}")
-    if len(bins) != 2 or min(bins) < 1:
-        raise ValueError(f"bins must be two positive integers, got {bins}")
-    axes = [hist.axis.Regular(int(n), float(lo), float(hi), underflow=False, overflow=False)
-            for n, (lo, hi) in zip(bins, ranges)]
+    axes = _axes(ranges, bins)
     sw = np.asarray(signal_weight, dtype=np.float64)
     bw = np.asarray(background_weight, dtype=np.float64)
     if not signal_br > 0:
         raise ValueError(f"signal_br must be > 0, got {signal_br}")
-    s, s2, sc = _histogram(*_fold_upper(signal, axes), sw, axes)
-    b, b2, bc = _histogram(*_fold_upper(background, axes), bw, axes)
+    s, s2, sc = _histogram(signal, sw, axes)
+    b, b2, bc = _histogram(background, bw, axes)
     br = float(signal_br)
     edges = tuple(np.asarray(a.edges) for a in axes)
     return BinnedModel(n_decays * s, n_decays * b, n_decays**2 * s2, n_decays**2 * b2, sc, bc, br, edges)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hist
 import numpy as np
 
+from muonbsm.analysis.stats.likelihood import histogram_2d
 from muonbsm.analysis.mu3e.plots import ReachBand, plot_distributions_2d, plot_gain, plot_reach, plot_variable
 
 
@@ -13,11 +15,26 @@ def test_all_plots(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     x, y = rng.uniform(-1, 1, 1000), rng.random(1000)
     w = np.ones(1000)
-    fig = plot_distributions_2d((x, y), w, (x**3, y**2), w, ((-1, 1), (0, 1)), labels=("cos", "x"),
-                                path=tmp_path / "d2.png")
-    plot_distributions_2d((x, y), w, (x**3, y**2), w, ((-1, 1), (0, 1)), log_z=True, path=tmp_path / "d2log.png")
+    x[0] = 1.0  # an upper edge: counted in the last bin, as the likelihood does
+    binning = (((-1, 1), (0, 1)), (30, 30), ("cos", "x"))
+    sig, bkg = histogram_2d((x, y), w, *binning), histogram_2d((x**3, y**2), 2.0 * w, *binning)
+    fig = plot_distributions_2d(sig, bkg, path=tmp_path / "d2.png")
+    plot_distributions_2d(sig, bkg, log_z=True, path=tmp_path / "d2log.png")
     assert len(fig.axes) == 4  # two panels and two colour bars
-    plot_variable({"sig": (x, w), "bkg": (x**3, w)}, 30, (-1, 1), "cos", path=tmp_path / "d1.png")
+    assert fig.axes[0].get_xlabel() == "cos" and fig.axes[0].get_ylabel() == "x"
+    assert fig.axes[0].get_title() == "signal (1,000 effective MC events)"  # all 1000 in range, equal weights
+    h1 = [hist.Hist.new.Reg(30, -1, 1, label="cos").Weight().fill(v, weight=wt) for v, wt in ((x, w), (x**3, w * (1 + x**2)))]
+    fig = plot_variable({"sig": h1[0], "bkg": h1[1]}, path=tmp_path / "d1.png")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "cos"
+    inside = x < 1.0  # hist's Regular axis puts x = 1 in its overflow, which is not drawn
+    wb = (w * (1 + x**2))[inside]
+    kish = np.sum(wb) ** 2 / np.sum(wb**2)  # by hand
+    assert f"bkg ({kish:,.0f} effective MC events)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    bars = [c for c in ax.containers if getattr(c, "has_yerr", False)]
+    segs = bars[0].lines[2][0].get_segments()  # the signal's error bars: sqrt(n) / N per bin
+    counts = np.histogram(x[inside], 30, (-1, 1))[0]
+    assert np.allclose([abs(s[1, 1] - s[0, 1]) / 2 for s in segs], np.sqrt(counts) / inside.sum())
     m = np.linspace(0.01, 0.08, 20)
     plot_gain(m, {"scalar": 2 + m, "dark photon": 1 + m}, path=tmp_path / "gain.pdf", styles={"scalar": "--"})
     band = ReachBand(m, 1e-4 * np.ones(20), 2e-4 * np.ones(20), r"$(g-2)_\mu$ $1\sigma$")
