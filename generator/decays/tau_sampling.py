@@ -138,8 +138,10 @@ class QTable:
 
     @classmethod
     def from_histograms(cls, edges: F64, hist: F64) -> QTable:
-        """Tables from non-negative histograms ``(C, B)``: 85 % the normalised histogram, 15 % uniform."""
-        prob = 0.85 * hist / hist.sum(axis=1, keepdims=True) + 0.15 / hist.shape[1]
+        """Tables from non-negative histograms ``(C, B)``: 85 % the normalised histogram, 15 % uniform
+        (uniform for an empty histogram)."""
+        total, uniform = hist.sum(axis=1, keepdims=True), 1.0 / hist.shape[1]
+        prob = 0.85 * np.divide(hist, total, out=np.full(hist.shape, uniform), where=total > 0) + 0.15 * uniform
         cdf = np.concatenate([np.zeros((len(prob), 1)), np.cumsum(prob, axis=1)], axis=1)
         return cls(edges, cdf, prob / np.diff(edges))
 

@@ -87,3 +87,11 @@ def test_unweighted_decays_follow_the_weighted_proposal(code):
     chi2 = float(np.sum((h_acc - n * p_w)[keep] ** 2 / var[keep]))
     assert chi2 < 30.0, f"chi2 = {chi2:.1f} for {keep.sum()} bins"
 
+
+
+def test_q_tables_are_normalised_and_an_empty_histogram_gives_a_uniform_table():
+    edges = np.linspace(0.5, 1.5, 5)
+    table = tau_sampling.QTable.from_histograms(edges, np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 2.0, 3.0, 4.0]]))
+    assert np.allclose(table.density[0], 1.0)  # 1 / (1.5 - 0.5) GeV^-1
+    assert np.allclose(table.density[1], (0.85 * np.array([1, 2, 3, 4]) / 10 + 0.15 / 4) / 0.25)  # by hand
+    assert np.allclose(table.cdf[:, -1], 1.0) and np.allclose(np.sum(table.density * np.diff(edges), axis=1), 1.0)
