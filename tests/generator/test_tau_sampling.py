@@ -24,14 +24,14 @@ def _observable(mom: np.ndarray) -> np.ndarray:
     return 1.0 + (q[:, 0] - q[:, 3]) ** 2 + mom[:, 0, 0]
 
 
-@pytest.mark.parametrize("code", [9, 10, 11, 14])  # 2pi- pi+ pi0 (omega omega), pi- 3pi0 (a1 -> rho pi), five pions (omega rho trees), K pi pi0
+@pytest.mark.parametrize("code", [7, 9, 10, 11, 14])  # pi0 pi0 pi- (rho rho), 2pi- pi+ pi0 (omega omega), pi- 3pi0 (a1 -> rho pi), five pions (omega rho trees), K pi pi0
 def test_every_channel_density_is_normalised(code):
     mode = tau.MODES[code]
     ids = mode.daughters[:-1]
     masses = np.array([tau._mass(c) for c in ids])
     chs = tau_sampling.channels(ids)
     assert any(ch.pair for ch in chs) == (code == 11)
-    assert any(ch.cross for ch in chs) == (code == 9)
+    assert any(ch.cross for ch in chs) == (code in (7, 9))
     rng = np.random.default_rng(30 + code)
     table = tau._sampler(code).table
     n = 100_000
