@@ -57,6 +57,13 @@ __all__ = [
     "perp",
     "rho_form_factor",
     "two_meson_current",
+    "Vec",
+    "vec_row",
+    "vec_dot",
+    "vec_add",
+    "vec_sub",
+    "vec_lower",
+    "vec_pair_s",
 ]
 
 F64 = NDArray[np.float64]
@@ -73,6 +80,45 @@ _RHO_VECTOR = ((M_RHO, G_RHO, 1.0, 0.0), (1.4080, 0.5020, 0.167, np.pi), (1.700,
 _KPI_VECTOR = ((M_KSTAR, G_KSTAR, 1.0, 0.0), (1.414, 0.232, 0.075, 1.4399))
 _KPI_SCALAR = (0.878, 0.499)
 _KPI_SCALAR_COUPLING = 0.465
+
+
+#: A 4-vector (E, px, py, pz) [GeV] as a tuple inside the numba current kernels (no array temporaries).
+Vec = tuple[float, float, float, float]
+
+
+@numba.njit(cache=True)
+def vec_row(p: F64, ev: int, i: int) -> Vec:
+    """Momentum ``i`` of decay ``ev`` of ``p`` (n, k, 4) as a 4-tuple (numba kernels)."""
+    return (p[ev, i, 0], p[ev, i, 1], p[ev, i, 2], p[ev, i, 3])
+
+
+@numba.njit(cache=True)
+def vec_dot(a: Vec, b: Vec) -> float:
+    """Minkowski product a.b (+, -, -, -) of 4-tuples (numba kernels)."""
+    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
+
+
+@numba.njit(cache=True)
+def vec_add(a: Vec, b: Vec) -> Vec:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
+
+
+@numba.njit(cache=True)
+def vec_sub(a: Vec, b: Vec) -> Vec:
+    return (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3])
+
+
+@numba.njit(cache=True)
+def vec_lower(a: Vec) -> Vec:
+    """Lowered components (a_0, -a_1, -a_2, -a_3)."""
+    return (a[0], -a[1], -a[2], -a[3])
+
+
+@numba.njit(cache=True)
+def vec_pair_s(a: Vec, b: Vec) -> float:
+    """Invariant mass^2 (a + b)^2 [GeV^2] of a pair (symmetric in a, b to the last bit)."""
+    r = vec_add(a, b)
+    return vec_dot(r, r)
 
 
 def dot(a: NDArray, b: NDArray) -> NDArray:

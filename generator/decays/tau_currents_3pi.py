@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from muonbsm.constants import pdg_mass
-from muonbsm.generator.decays.tau_currents import weights
+from muonbsm.generator.decays.tau_currents import vec_add, vec_dot, vec_pair_s, vec_row, weights
 
 __all__ = ["three_pion_current", "a1_width_cleo"]
 
@@ -156,24 +156,14 @@ def _form_factors(s1: float, s2: float, s3: float, s4: float, m2: float, m3: flo
 
 
 @numba.njit(cache=True)
-def _dot(a: tuple, b: tuple) -> float:
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
-
-
-@numba.njit(cache=True)
 def _three_pion_kernel(p: F64, m2: float, m3: float, m4: float, charged: bool, bose: bool) -> NDArray[np.complex128]:  # pragma: no cover - compiled
     n = p.shape[0]
     out = np.empty((n, 4), dtype=np.complex128)
     for ev in range(n):
-        q2 = (p[ev, 0, 0], p[ev, 0, 1], p[ev, 0, 2], p[ev, 0, 3])
-        q3 = (p[ev, 1, 0], p[ev, 1, 1], p[ev, 1, 2], p[ev, 1, 3])
-        q4 = (p[ev, 2, 0], p[ev, 2, 1], p[ev, 2, 2], p[ev, 2, 3])
-        q = (q2[0] + q3[0] + q4[0], q2[1] + q3[1] + q4[1], q2[2] + q3[2] + q4[2], q2[3] + q3[3] + q4[3])
-        p34 = (q3[0] + q4[0], q3[1] + q4[1], q3[2] + q4[2], q3[3] + q4[3])
-        p24 = (q2[0] + q4[0], q2[1] + q4[1], q2[2] + q4[2], q2[3] + q4[3])
-        p23 = (q2[0] + q3[0], q2[1] + q3[1], q2[2] + q3[2], q2[3] + q3[3])
-        s1 = _dot(q, q)
-        f1, f2, f3 = _form_factors(s1, _dot(p34, p34), _dot(p24, p24), _dot(p23, p23), m2, m3, m4, charged, bose)
+        q2, q3, q4 = vec_row(p, ev, 0), vec_row(p, ev, 1), vec_row(p, ev, 2)
+        q = vec_add(vec_add(q2, q3), q4)
+        s1 = vec_dot(q, q)
+        f1, f2, f3 = _form_factors(s1, vec_pair_s(q3, q4), vec_pair_s(q2, q4), vec_pair_s(q2, q3), m2, m3, m4, charged, bose)
         a1 = _M_A1_SQ / (_M_A1_SQ - s1 - 1j * _a1_mgamma(s1))
         c2, c3, c4 = f3 - f2, f1 - f3, f2 - f1
         j = (c2 * q2[0] + c3 * q3[0] + c4 * q4[0], c2 * q2[1] + c3 * q3[1] + c4 * q4[1],

@@ -28,13 +28,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from muonbsm.constants import M_PI, M_PI0
+from muonbsm.generator.decays.tau_currents import Vec, vec_add, vec_dot, vec_lower, vec_pair_s, vec_row, vec_sub
 
 __all__ = ["FOUR_PION_ROLES", "FIVE_PION_ROLES", "four_pion_current", "five_pion_current"]
 
 F64 = NDArray[np.float64]
 C128 = NDArray[np.complex128]
-#: A 4-vector (E, px, py, pz) [GeV] as a tuple inside the kernels.
-Vec = tuple[float, float, float, float]
 _SIG_M, _SIG_G, _SIG_W = 0.8, 0.8, 1.39987 * np.exp(1j * 0.43585)
 _OME_M, _OME_G, _OME_W = 0.782, 0.00841, 1.0
 _A1_M, _RHO_M, _RHO_G = 1.23, 0.7761, 0.1445
@@ -52,40 +51,6 @@ FIVE_PION_ROLES: dict[tuple[int, ...], tuple[str, tuple[int, ...]]] = {
     (-211, -211, 211, 111, 111): ("2pi- pi+ 2pi0", (3, 4, 0, 1, 2)),
     (-211, 111, 111, 111, 111): ("pi- 4pi0", (1, 2, 3, 4, 0)),
 }
-
-
-@numba.njit(cache=True)
-def _d(a: Vec, b: Vec) -> float:
-    """Minkowski product a.b (+, -, -, -)."""
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
-
-
-@numba.njit(cache=True)
-def _add(a: Vec, b: Vec) -> Vec:
-    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
-
-
-@numba.njit(cache=True)
-def _sub(a: Vec, b: Vec) -> Vec:
-    return (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3])
-
-
-@numba.njit(cache=True)
-def _lower(a: Vec) -> Vec:
-    return (a[0], -a[1], -a[2], -a[3])
-
-
-@numba.njit(cache=True)
-def _pair_s(a: Vec, b: Vec) -> float:
-    """Invariant mass^2 (a + b)^2 of a pair (symmetric in a, b to the last bit)."""
-    r = _add(a, b)
-    return _d(r, r)
-
-
-@numba.njit(cache=True)
-def _row(p: F64, ev: int, i: int) -> Vec:
-    """Momentum ``i`` of decay ``ev`` as a 4-tuple (no array temporaries in the kernels)."""
-    return (p[ev, i, 0], p[ev, i, 1], p[ev, i, 2], p[ev, i, 3])
 
 
 @numba.njit(cache=True)
@@ -183,11 +148,11 @@ def _g(c, s):
 @numba.njit(cache=True)
 def _t1(q: Vec, q1: Vec, q2: Vec, q3: Vec, q4: Vec, rho: complex, rn: float, out: C128, sign: float) -> None:
     """a1 -> rho pi sub-current, added to ``out`` (4,); ``rho`` the rho denominator of (q3 + q4)^2."""
-    a = _add(_add(q2, q3), q4)
-    a_s = _d(a, a)
+    a = vec_add(vec_add(q2, q3), q4)
+    a_s = vec_dot(a, a)
     c = sign * -_a1_ff(a_s) / (_a1_d(a_s) * rho) * _A1_M**2 * rn
-    qa, q3a, q4a = _d(q, a), _d(q3, a), _d(q4, a)
-    x = _d(q, q4) * _d(q1, q3) - _d(q, q3) * _d(q1, q4)
+    qa, q3a, q4a = vec_dot(q, a), vec_dot(q3, a), vec_dot(q4, a)
+    x = vec_dot(q, q4) * vec_dot(q1, q3) - vec_dot(q, q3) * vec_dot(q1, q4)
     for mu in range(4):
         out[mu] += c * (qa * (q3a * q4[mu] - q4a * q3[mu]) + x * a[mu])
 
@@ -195,10 +160,10 @@ def _t1(q: Vec, q1: Vec, q2: Vec, q3: Vec, q4: Vec, rho: complex, rn: float, out
 @numba.njit(cache=True)
 def _t2(q: Vec, q2: Vec, q3: Vec, q4: Vec, sig: complex, out: C128, sign: float) -> None:
     """a1 -> sigma pi sub-current, added to ``out`` (4,); ``sig`` the sigma denominator of (q3 + q4)^2."""
-    a = _add(_add(q2, q3), q4)
-    a_s = _d(a, a)
+    a = vec_add(vec_add(q2, q3), q4)
+    a_s = vec_dot(a, a)
     c = sign * _SIG_W * _a1_ff(a_s) / (_a1_d(a_s) * sig) * _A1_M**2 * _SIG_M**2
-    qa, qq2 = _d(q, a), _d(q, q2)
+    qa, qq2 = vec_dot(q, a), vec_dot(q, q2)
     for mu in range(4):
         out[mu] += c * (qa * a_s * q2[mu] - qq2 * a_s * a[mu])
 
@@ -206,12 +171,12 @@ def _t2(q: Vec, q2: Vec, q3: Vec, q4: Vec, sig: complex, out: C128, sign: float)
 @numba.njit(cache=True)
 def _t3(q: Vec, q1: Vec, q2: Vec, q3: Vec, q4: Vec, rho: complex, rn: float, out: C128, sign: float) -> None:
     """omega pi -> (rho pi) pi sub-current, added to ``out`` (4,); ``rho`` as in :func:`_t1`."""
-    o = _add(_add(q2, q3), q4)
-    o_s = _d(o, o)
+    o = vec_add(vec_add(q2, q3), q4)
+    o_s = vec_dot(o, o)
     c = sign * _OME_W / (_ome_d(o_s) * rho) * _OME_M**2 * rn
-    x2 = _d(q, q3) * _d(q1, q4) - _d(q, q4) * _d(q1, q3)
-    x3 = _d(q, q4) * _d(q1, q2) - _d(q, q2) * _d(q1, q4)
-    x4 = _d(q, q2) * _d(q1, q3) - _d(q, q3) * _d(q1, q2)
+    x2 = vec_dot(q, q3) * vec_dot(q1, q4) - vec_dot(q, q4) * vec_dot(q1, q3)
+    x3 = vec_dot(q, q4) * vec_dot(q1, q2) - vec_dot(q, q2) * vec_dot(q1, q4)
+    x4 = vec_dot(q, q2) * vec_dot(q1, q3) - vec_dot(q, q3) * vec_dot(q1, q2)
     for mu in range(4):
         out[mu] += c * (x2 * q2[mu] + x3 * q3[mu] + x4 * q4[mu])
 
@@ -223,18 +188,18 @@ def _four_pion_kernel(p: F64, neutral: bool, gfits: F64, h_m: float, dh_m: float
     ta = np.zeros(4, dtype=np.complex128)
     tb = np.zeros(4, dtype=np.complex128)
     for ev in range(n):
-        q2, q3, q4, q5 = _row(p, ev, 0), _row(p, ev, 1), _row(p, ev, 2), _row(p, ev, 3)
-        q = _add(_add(_add(q2, q3), q4), q5)
-        s = _d(q, q)
+        q2, q3, q4, q5 = vec_row(p, ev, 0), vec_row(p, ev, 1), vec_row(p, ev, 2), vec_row(p, ev, 3)
+        q = vec_add(vec_add(vec_add(q2, q3), q4), q5)
+        s = vec_dot(q, q)
         ta[:] = 0.0
         tb[:] = 0.0
         if neutral:  # q2, q3, q4 = pi0, q5 = pi-
-            r25 = _rho_d(_pair_s(q2, q5), h_m, dh_m)
-            r45 = _rho_d(_pair_s(q4, q5), h_m, dh_m)
-            r35 = _rho_d(_pair_s(q3, q5), h_m, dh_m)
-            g24 = _sig_d(_pair_s(q2, q4), _MPI0)
-            g23 = _sig_d(_pair_s(q2, q3), _MPI0)
-            g34 = _sig_d(_pair_s(q3, q4), _MPI0)
+            r25 = _rho_d(vec_pair_s(q2, q5), h_m, dh_m)
+            r45 = _rho_d(vec_pair_s(q4, q5), h_m, dh_m)
+            r35 = _rho_d(vec_pair_s(q3, q5), h_m, dh_m)
+            g24 = _sig_d(vec_pair_s(q2, q4), _MPI0)
+            g23 = _sig_d(vec_pair_s(q2, q3), _MPI0)
+            g34 = _sig_d(vec_pair_s(q3, q4), _MPI0)
             _t1(q, q3, q4, q5, q2, r25, rn, ta, 1.0)
             _t1(q, q3, q2, q5, q4, r45, rn, ta, 1.0)
             _t1(q, q4, q3, q5, q2, r25, rn, ta, 1.0)
@@ -251,13 +216,13 @@ def _four_pion_kernel(p: F64, neutral: bool, gfits: F64, h_m: float, dh_m: float
             for mu in range(4):
                 out[ev, mu] = g1 * ta[mu]
         else:  # q2 = pi0, q3, q4 = pi-, q5 = pi+
-            r24 = _rho_d(_pair_s(q2, q4), h_m, dh_m)
-            r23 = _rho_d(_pair_s(q2, q3), h_m, dh_m)
-            r25 = _rho_d(_pair_s(q2, q5), h_m, dh_m)
-            r35 = _rho_d(_pair_s(q3, q5), h_m, dh_m)
-            r45 = _rho_d(_pair_s(q4, q5), h_m, dh_m)
-            g35 = _sig_d(_pair_s(q3, q5), _MPI)
-            g45 = _sig_d(_pair_s(q4, q5), _MPI)
+            r24 = _rho_d(vec_pair_s(q2, q4), h_m, dh_m)
+            r23 = _rho_d(vec_pair_s(q2, q3), h_m, dh_m)
+            r25 = _rho_d(vec_pair_s(q2, q5), h_m, dh_m)
+            r35 = _rho_d(vec_pair_s(q3, q5), h_m, dh_m)
+            r45 = _rho_d(vec_pair_s(q4, q5), h_m, dh_m)
+            g35 = _sig_d(vec_pair_s(q3, q5), _MPI)
+            g45 = _sig_d(vec_pair_s(q4, q5), _MPI)
             _t1(q, q3, q5, q4, q2, r24, rn, ta, 1.0)
             _t1(q, q4, q5, q3, q2, r23, rn, ta, 1.0)
             _t1(q, q3, q4, q5, q2, r25, rn, ta, 1.0)
@@ -307,7 +272,7 @@ def _det3(a: Vec, b: Vec, c: Vec, i: int, j: int, k: int) -> float:
 @numba.njit(cache=True)
 def _eps(a: Vec, b: Vec, c: Vec) -> Vec:
     """Contravariant epsilon^{mu nu rho sigma} a_nu b_rho c_sigma, epsilon^{0123} = +1 (lowered a, b, c)."""
-    al, bl, cl = _lower(a), _lower(b), _lower(c)
+    al, bl, cl = vec_lower(a), vec_lower(b), vec_lower(c)
     # mu fixed: sign of the permutation (mu, i, j, k) of (0, 1, 2, 3)
     return (_det3(al, bl, cl, 1, 2, 3), -_det3(al, bl, cl, 0, 2, 3), _det3(al, bl, cl, 0, 1, 3), -_det3(al, bl, cl, 0, 1, 2))
 
@@ -315,8 +280,8 @@ def _eps(a: Vec, b: Vec, c: Vec) -> Vec:
 @numba.njit(cache=True)
 def _bw_rho(a: Vec, b: Vec) -> complex:
     """Fixed-width rho Breit-Wigner of the pair (a, b)."""
-    r = _add(a, b)
-    return _bw(_d(r, r), _RHO_5[0], _RHO_5[1])
+    r = vec_add(a, b)
+    return _bw(vec_dot(r, r), _RHO_5[0], _RHO_5[1])
 
 
 @numba.njit(cache=True)
@@ -324,9 +289,9 @@ def _ja(q: Vec, q1: Vec, q2: Vec, q3: Vec, q4: Vec, q5: Vec, out: C128, ev: int)
     """a1 -> omega (q1 q2 q3) rho (q4 q5) sub-current, added to ``out[ev]``."""
     j = _eps(q1, q2, q3)
     rho = _bw_rho(q2, q3) + _bw_rho(q1, q3) + _bw_rho(q1, q2)
-    o = _add(_add(q1, q2), q3)
-    c = _OMEGA_W5 * _bw(_d(q, q), _A1_5[0], _A1_5[1]) * _bw(_d(o, o), _OMEGA_5[0], _OMEGA_5[1]) * _bw_rho(q4, q5) * rho
-    e = _eps(_sub(q4, q5), j, q)
+    o = vec_add(vec_add(q1, q2), q3)
+    c = _OMEGA_W5 * _bw(vec_dot(q, q), _A1_5[0], _A1_5[1]) * _bw(vec_dot(o, o), _OMEGA_5[0], _OMEGA_5[1]) * _bw_rho(q4, q5) * rho
+    e = _eps(vec_sub(q4, q5), j, q)
     for mu in range(4):
         out[ev, mu] += c * e[mu]
 
@@ -339,16 +304,16 @@ def _jb_mu(c1: float, c2: float, a: float, q1: float, q2: float, q3: float, b13:
 @numba.njit(cache=True)
 def _jb(q: Vec, q1: Vec, q2: Vec, q3: Vec, q4: Vec, q5: Vec, out: C128, ev: int) -> None:
     """a1 -> a1 (q1 q2 q3) sigma (q4 q5) sub-current, added to ``out[ev]``."""
-    s = _d(q, q)
-    a = _add(_add(q1, q2), q3)
-    a_s = _d(a, a)
+    s = vec_dot(q, q)
+    a = vec_add(vec_add(q1, q2), q3)
+    a_s = vec_dot(a, a)
     b13, b23 = _bw_rho(q1, q3), _bw_rho(q2, q3)
-    c1, c2 = _d(q2, _sub(q1, q3)) / a_s, _d(q1, _sub(q2, q3)) / a_s
+    c1, c2 = vec_dot(q2, vec_sub(q1, q3)) / a_s, vec_dot(q1, vec_sub(q2, q3)) / a_s
     j0, j1 = _jb_mu(c1, c2, a[0], q1[0], q2[0], q3[0], b13, b23), _jb_mu(c1, c2, a[1], q1[1], q2[1], q3[1], b13, b23)
     j2, j3 = _jb_mu(c1, c2, a[2], q1[2], q2[2], q3[2], b13, b23), _jb_mu(c1, c2, a[3], q1[3], q2[3], q3[3], b13, b23)
     jq = (j0 * q[0] - j1 * q[1] - j2 * q[2] - j3 * q[3]) / s
-    r = _add(q4, q5)
-    c = _SIGMA_W5 * _bw(s, _A1_5[0], _A1_5[1]) * _bw(a_s, _A1_5[0], _A1_5[1]) * _bw(_d(r, r), _SIGMA_5[0], _SIGMA_5[1])
+    r = vec_add(q4, q5)
+    c = _SIGMA_W5 * _bw(s, _A1_5[0], _A1_5[1]) * _bw(a_s, _A1_5[0], _A1_5[1]) * _bw(vec_dot(r, r), _SIGMA_5[0], _SIGMA_5[1])
     out[ev, 0] += c * (jq * q[0] - j0)
     out[ev, 1] += c * (jq * q[1] - j1)
     out[ev, 2] += c * (jq * q[2] - j2)
@@ -360,8 +325,8 @@ def _five_pion_kernel(p: F64, kind: int) -> C128:  # pragma: no cover - compiled
     n = p.shape[0]
     o = np.zeros((n, 4), dtype=np.complex128)
     for ev in range(n):
-        q2, q3, q4, q5, q6 = _row(p, ev, 0), _row(p, ev, 1), _row(p, ev, 2), _row(p, ev, 3), _row(p, ev, 4)
-        q = _add(_add(_add(_add(q2, q3), q4), q5), q6)
+        q2, q3, q4, q5, q6 = vec_row(p, ev, 0), vec_row(p, ev, 1), vec_row(p, ev, 2), vec_row(p, ev, 3), vec_row(p, ev, 4)
+        q = vec_add(vec_add(vec_add(vec_add(q2, q3), q4), q5), q6)
         if kind == 0:  # 3pi- 2pi+
             _jb(q, q2, q3, q5, q6, q4, o, ev)
             _jb(q, q4, q3, q5, q6, q2, o, ev)
